@@ -1,0 +1,21 @@
+// The scrubber every printed line passes through (tailscale's rule: secrets never reach a terminal or a log).
+// Callers redact what they know is secret; this catches what slipped through: registered secrets and PEM keys.
+
+const secrets = new Set<string>()
+
+/** Register a secret value (claim token, MQTT password, proxy password) so it is never printed. */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 4) secrets.add(value)
+}
+
+/** `****` plus the last 4 characters at most. */
+export function mask(value: string | undefined): string {
+  if (!value) return ''
+  return value.length <= 8 ? '****' : '****' + value.slice(-4)
+}
+
+export function redactSecrets(text: string): string {
+  let out = text.replace(/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g, '[private key redacted]')
+  for (const s of secrets) out = out.split(s).join(mask(s))
+  return out
+}
