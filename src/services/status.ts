@@ -1,0 +1,259 @@
+// `status`: everything that decides whether this node reaches Netdata Cloud, and one verdict.
+// install discovery → (buildinfo ‖ agent API) → files (cloud.conf, netdata.conf, cloud.d) → verdict.
+
+import {existsSync} from 'node:fs'
+
+import {type AgentView, readAgentView} from '../agent/api.js'
+import {type CloudSettings, readCloudSettings, redactUrl} from '../agent/cloud-settings.js'
+import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
+import {type Install, requireInstall} from '../agent/install.js'
+import {runBinary} from '../agent/run-binary.js'
+import {parseVersion, type Version} from '../agent/version.js'
+import {type Buildinfo, parseBuildinfo} from '../agent/buildinfo.js'
+import {type ErrorCode, EXIT} from '../errors.js'
+
+export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
+
+export interface Verdict {
+  state: VerdictState
+  /** failure class (exit-code table), `ok` when linked */
+  code: ErrorCode
+  message: string
+  fix?: string
+}
+
+export interface Finding {
+  level: 'fail' | 'warn'
+  message: string
+  fix?: string
+}
+
+export interface StatusReport {
+  agent: {
+    kind: Install['kind']
+    root: string
+    netdata: null | string
+    configDir: string
+    libDir: string
+    runAsUser: string
+    agentUrl: string
+    sources: Install['sources']
+    version: null | string
+    era: string
+  }
+  build: null | (Pick<Buildinfo, 'aclk' | 'era' | 'version'> & {support: Buildinfo['cloud']['support']; reason?: string; source: string})
+  cloudConf: {
+    path: string
+    exists: boolean
+    why: string
+    enabled: CloudSettings['enabled']
+    url: CloudSettings['url']
+    proxy: CloudSettings['proxy']
+    effectiveProxy: CloudSettings['effectiveProxy']
+    misplaced: string[]
+  }
+  implementation: {
+    configured: null | {value: string; line: number}
+    default: null | string
+    available: string[]
+    eraRule: string
+  }
+  claim: {
+    claimed: boolean
+    claimId: null | string
+    source: null | string
+    cloudDir: FileState
+    claimedIdFile: FileState
+    privateKey: Identity['privateKey']
+    publicKey: Identity['publicKey']
+    keysMatch: boolean | null
+    machineGuid: null | string
+  }
+  running: AgentView & {online: boolean | null; state?: string}
+  findings: Finding[]
+  verdict: Verdict
+  offline: boolean
+}
+
+const IMPLEMENTATION_RULE = {
+  honoured: 'v1.32 reads it once at start (restart after changing it)',
+  ignored: 'before v1.30 there was only ACLK Legacy: the key does not exist',
+  'legacy-ignored': 'v1.33–v1.36 always use ng; `legacy` is ignored with an error in the log',
+  'not-read': 'v1.37+ do not read the key (ng is the only implementation)',
+  'one-per-build': 'v1.30–v1.31 have one implementation per build; the key does not exist',
+} as const
+
+async function statusBuildinfo(install: Install): Promise<Buildinfo | null> {
+  if (!install.netdata) return null
+  const [text, v] = await Promise.all([runBinary(install.netdata, ['-W', 'buildinfo']), runBinary(install.netdata, ['-v'])])
+  if (text.exitCode !== 0 || text.failed) return null
+  try {
+    const b = parseBuildinfo(text.stdout, `${install.netdata} -W buildinfo`)
+    if (!b.version) b.version = /netdata (v\S+)/.exec(v.stdout)?.[1] ?? null
+    return b
+  } catch {
+    return null
+  }
+}
+
+export async function getStatus(install: Install, options: {offline?: boolean; timeoutMs?: number} = {}): Promise<StatusReport> {
+  requireInstall(install)
+  const [build, running] = await Promise.all([
+    statusBuildinfo(install),
+    options.offline ? Promise.resolve<AgentView>({reachable: false}) : readAgentView(install.agentUrl, options.timeoutMs ?? 3000),
+  ])
+  const versionText = build?.version ?? running.version ?? null
+  const version: null | Version = versionText ? parseVersion(versionText) : null
+  const settings = readCloudSettings(install, version)
+  const identity = readIdentity(settings.paths, {cloudConf: settings.cloudConf, v2: settings.rules.claim === 'claim.conf'})
+  const findings: Finding[] = settings.warnings.map((message) => ({level: 'warn', message}))
+  for (const note of install.notes) findings.push({level: 'warn', message: note})
+
+  const misplaced = settings.paths.wrongPlaces.filter((p) => existsSync(p))
+  for (const p of misplaced) {
+    findings.push({fix: `move its settings to ${settings.paths.cloudConf}`, level: 'warn', message: `${p} exists, but this agent never reads it (it reads ${settings.paths.cloudConf})`})
+  }
+
+  checkOwnership(install, identity, findings)
+
+  const online = agentOnline(running)
+  const implSetting = install.netdataConf?.get('cloud', 'aclk implementation')
+  const report: StatusReport = {
+    agent: {
+      agentUrl: install.agentUrl,
+      configDir: install.configDir,
+      era: settings.rules.name + (version ? '' : ' (version unknown)'),
+      kind: install.kind,
+      libDir: install.libDir,
+      netdata: install.netdata,
+      root: install.root,
+      runAsUser: install.runAsUser,
+      sources: install.sources,
+      version: versionText,
+    },
+    build: build ? {aclk: build.aclk, era: build.era, reason: build.cloud.reason, source: `${install.netdata} -W buildinfo`, support: build.cloud.support, version: build.version} : null,
+    claim: {
+      claimed: identity.claimId.value !== null && !identity.claimId.problem,
+      claimId: identity.claimId.value,
+      claimedIdFile: identity.claimedIdFile,
+      cloudDir: identity.cloudDir,
+      keysMatch: identity.keysMatch,
+      machineGuid: identity.machineGuid,
+      privateKey: identity.privateKey,
+      publicKey: identity.publicKey,
+      source: identity.claimId.source,
+    },
+    cloudConf: {
+      effectiveProxy: {...settings.effectiveProxy, value: settings.effectiveProxy.value && redactUrl(settings.effectiveProxy.value)},
+      enabled: settings.enabled,
+      exists: settings.cloudConf !== null,
+      misplaced,
+      path: settings.paths.cloudConf,
+      proxy: {...settings.proxy, value: redactUrl(settings.proxy.value)},
+      url: settings.url,
+      why: settings.paths.why,
+    },
+    findings,
+    implementation: {
+      available: build?.aclk.implementations ?? [],
+      configured: implSetting ? {line: implSetting.line, value: implSetting.value} : null,
+      default: build?.aclk.default ?? null,
+      eraRule: IMPLEMENTATION_RULE[settings.rules.implementationKey],
+    },
+    offline: Boolean(options.offline),
+    running: {...running, online, state: running.cloud?.status},
+    verdict: {code: 'ok', message: '', state: 'linked'},
+  }
+  report.verdict = decide(report, identity)
+  return report
+}
+
+function agentOnline(view: AgentView): boolean | null {
+  if (!view.reachable) return null
+  if (view.cloud?.status) return view.cloud.status === 'online' || view.cloud.status === 'indirect'
+  if (typeof view.aclk?.online === 'boolean') return view.aclk.online as boolean
+  return view.info?.aclkAvailable === true
+}
+
+function checkOwnership(install: Install, identity: Identity, findings: Finding[]): void {
+  const user = install.runAsUser
+  const dir = identity.cloudDir
+  if (dir.exists && dir.kind !== 'directory') {
+    findings.push({fix: `remove it; the agent recreates ${dir.path} at start`, level: 'fail', message: `${dir.path} is not a directory (${dir.kind})`})
+    return
+  }
+
+  if (dir.exists && dir.owner !== user) {
+    findings.push({fix: `chown -R ${user}:${user} ${dir.path}`, level: 'fail', message: `${dir.path} belongs to ${dir.owner}, not to the agent's user ${user}`})
+  }
+
+  if (dir.exists && dir.mode && (Number.parseInt(dir.mode, 8) & 0o002) !== 0) {
+    findings.push({fix: `chmod 0770 ${dir.path}`, level: 'warn', message: `${dir.path} is writable by every user (${dir.mode})`})
+  }
+
+  for (const f of [identity.claimedIdFile, identity.privateKey.file, identity.publicKey.file]) {
+    if (!f.exists) continue
+    if (f.kind === 'symlink') findings.push({level: 'warn', message: `${f.path} is a symbolic link`})
+    else if (f.owner !== user && f.owner !== 'root') {
+      findings.push({fix: `chown ${user}:${user} ${f.path}`, level: 'fail', message: `${f.path} belongs to ${f.owner}, not to ${user}`})
+    }
+  }
+
+  const key = identity.privateKey.file
+  if (key.exists && key.mode && (Number.parseInt(key.mode, 8) & 0o004) !== 0) {
+    findings.push({fix: `chmod 0600 ${key.path}`, level: 'warn', message: `${key.path} (the node's private key) is readable by every user (${key.mode})`})
+  }
+}
+
+function decide(r: StatusReport, identity: Identity): Verdict {
+  if (r.build && r.build.support !== 'yes') {
+    const why = r.build.support === 'no-by-user-request' ? 'this build has no ACLK: it was built with --disable-cloud' : `this build has no ACLK (${r.build.reason ?? 'cloud support not compiled in'})`
+    return {code: 'noAclk', fix: 'install a Netdata build with Cloud support (Netdata\'s own packages or kickstart.sh; Debian\'s netdata package is built --disable-cloud)', message: why, state: 'cannot-link'}
+  }
+
+  if (!r.build && r.running.info?.cloudAvailable === false) {
+    return {code: 'noAclk', fix: 'install a Netdata build with Cloud support', message: 'the running agent reports cloud-available: false (no ACLK in this build)', state: 'cannot-link'}
+  }
+
+  if (r.cloudConf.enabled.effective === 'off') {
+    return {code: 'cloudDisabled', fix: 'netdata-cloud enable', message: `the cloud link is disabled (${r.cloudConf.enabled.source}: enabled = ${r.cloudConf.enabled.value ?? ''})${r.cloudConf.enabled.note ? ` — ${r.cloudConf.enabled.note}` : ''}`, state: 'cannot-link'}
+  }
+
+  if (identity.claimId.problem) {
+    return {code: 'invalidConfig', fix: 'netdata-cloud unclaim, then netdata-cloud claim', message: identity.claimId.problem, state: 'cannot-link'}
+  }
+
+  if (!r.claim.claimed) {
+    return {code: 'notClaimed', fix: 'netdata-cloud claim --token-file FILE --rooms ROOM (the token is in the Cloud UI: Connect Nodes)', message: 'the node is not claimed (connected) to a Space', state: 'not-linked'}
+  }
+
+  if (!r.claim.privateKey.file.exists) {
+    return {code: 'invalidConfig', fix: 'claim again (netdata-cloud claim --force) to create a new key pair', message: `the node is claimed but its private key ${r.claim.privateKey.file.path} is missing`, state: 'cannot-link'}
+  }
+
+  if (r.claim.privateKey.problem || r.claim.keysMatch === false) {
+    const message = r.claim.privateKey.problem ? `${r.claim.privateKey.file.path}: ${r.claim.privateKey.problem}` : `${r.claim.publicKey.file.path} does not belong to ${r.claim.privateKey.file.path}`
+    return {code: 'invalidConfig', fix: 'claim again with a fresh key pair (netdata-cloud unclaim --rotate-key, then netdata-cloud claim)', message, state: 'cannot-link'}
+  }
+
+  const blocking = r.findings.find((f) => f.level === 'fail')
+  if (blocking) return {code: 'permission', fix: blocking.fix, message: blocking.message, state: 'cannot-link'}
+
+  if (r.offline) return {code: 'ok', message: 'nothing in the files stops this node from linking (agent not asked: --offline)', state: 'offline-ok'}
+
+  if (!r.running.reachable) {
+    return {code: 'agentUnreachable', fix: 'start the agent (systemctl start netdata), or pass --agent-url; --offline checks the files only', message: `the agent did not answer: ${r.running.problem?.message ?? 'unreachable'}`, state: 'not-linked'}
+  }
+
+  if (r.running.online) return {code: 'ok', message: `linked to Netdata Cloud${r.cloudConf.url.value ? ` (${r.cloudConf.url.value})` : ''}`, state: 'linked'}
+  if (r.running.aclk?.['banned-by-cloud'] === true || r.running.cloud?.status === 'banned') {
+    return {code: 'auth', fix: 'the node is banned by Netdata Cloud: remove it in the Cloud UI, then netdata-cloud unclaim and claim again', message: 'Netdata Cloud has banned this node', state: 'not-linked'}
+  }
+
+  const reason = r.running.cloud?.reason ?? (r.running.aclk ? 'aclk-state says online: false' : 'the agent reports aclk-available: false')
+  return {code: 'notLinked', fix: 'netdata-cloud link (walks the connection and names the failing step)', message: `claimed and enabled, but not connected: ${reason}`, state: 'not-linked'}
+}
+
+export function statusExitCode(report: StatusReport): number {
+  return EXIT[report.verdict.code]
+}
