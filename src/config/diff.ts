@@ -1,0 +1,10 @@
+// The unified diff `--dry-run` prints. The `diff` package is loaded on first use only (design.md §8).
+
+/** A unified diff of a file's text before and after an edit ('' when they are equal). `before` null = a new file. */
+export async function unifiedDiff(path: string, before: null | string, after: null | string): Promise<string> {
+  if (before === after) return ''
+  const {createTwoFilesPatch} = await import('diff')
+  const patch = createTwoFilesPatch(before === null ? '/dev/null' : path, after === null ? '/dev/null' : path, before ?? '', after ?? '', '', '', {context: 3})
+  // drop the "Index:" / "====" preamble some versions add; keep ---/+++ and the hunks
+  return patch.split('\n').filter(l => !/^(Index: |=+$)/.test(l)).join('\n')
+}

@@ -1,0 +1,197 @@
+/* eslint-disable no-bitwise -- file modes and open(2) flags are bit masks */
+// The lock that keeps two netdata-cloud runs from interleaving their edits of one directory's files.
+//
+// Node has no flock(), so this is an O_EXCL lock file, `<dir>/.netdata-cloud.lock`, holding "pid starttime".
+// A lock whose process is gone (or whose pid now belongs to a younger process) is stale and is broken under a
+// second, short-lived O_EXCL "break" file, so two runs that find the same stale lock cannot both take it.
+// The lock is re-entrant within one process (the claim flow locks cloud.d once and writes several files in it).
+// Waiting uses Atomics.wait: callers stay synchronous, and a CLI run has nothing else to do meanwhile.
+
+import {
+  closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync,
+} from 'node:fs'
+import {join} from 'node:path'
+
+import {errnoCode, UserError} from '../errors.js'
+
+export const LOCK_NAME = '.netdata-cloud.lock'
+const BREAK_SUFFIX = '.break'
+const DEFAULT_WAIT_MS = 5000
+
+export interface Lock {
+  path: string
+  release: () => void
+}
+
+const held = new Map<string, {count: number; ino: number}>()
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** The process start time (clock ticks since boot, /proc/PID/stat field 22), so a reused pid is not taken for the holder. */
+export function processStartTime(pid: number): null | string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch {
+    return null
+  }
+}
+
+function alive(pid: number, start: string | undefined): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    if (errnoCode(error) === 'ESRCH') return false
+  }
+
+  const now = processStartTime(pid)
+  return !(start && now && now !== start)
+}
+
+function createExclusive(path: string, content: string): number | undefined {
+  try {
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+    writeSync(fd, content)
+    return fd
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return undefined
+    throw lockError(path, error)
+  }
+}
+
+function lockError(path: string, error: unknown): UserError {
+  const code = errnoCode(error)
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new UserError('permission', `${path}: permission denied creating the lock file`, {cause: error, fix: 'run as root or as the agent\'s user'})
+  }
+
+  if (code === 'EROFS') return new UserError('writeFailed', `${path}: read-only file system`, {cause: error})
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError('writeFailed', `${path}: disk full`, {cause: error})
+  if (code === 'ENOENT') return new UserError('writeFailed', `${path}: the directory does not exist`, {cause: error})
+  return new UserError('writeFailed', `${path}: cannot create the lock file (${code ?? (error as Error).message})`, {cause: error})
+}
+
+/** Who holds the lock: null when nobody does or the holder is gone. */
+function holder(path: string): null | {ino: number; pid: number; start?: string} {
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null
+    // a symlink or something else planted under our name: not a holder, remove it (unlink never follows)
+    if (errnoCode(error) === 'ELOOP') return {ino: lstatSync(path).ino, pid: 0}
+    throw lockError(path, error)
+  }
+
+  try {
+    const st = fstatSync(fd)
+    const [pid, start] = readFileSync(fd, 'utf8').trim().split(/\s+/)
+    const n = Number(pid)
+    if (!Number.isInteger(n) || n <= 0) {
+      // written but not yet filled by its creator, or garbage: stale only when it is old
+      return Date.now() - st.mtimeMs > 2000 ? {ino: st.ino, pid: 0} : {ino: st.ino, pid: -1}
+    }
+
+    return {ino: st.ino, pid: n, start}
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Remove a stale lock, but only the very file found stale (not a fresh lock another run took meanwhile). */
+function breakStale(path: string, ino: number): void {
+  const breakPath = path + BREAK_SUFFIX
+  const fd = createExclusive(breakPath, `${process.pid}`)
+  if (fd === undefined) {
+    // another run is breaking it; a break file older than 5 s belongs to a crashed run
+    try {
+      if (Date.now() - lstatSync(breakPath).mtimeMs > 5000) unlinkSync(breakPath)
+    } catch {}
+
+    return
+  }
+
+  try {
+    closeSync(fd)
+    try {
+      if (lstatSync(path).ino === ino) unlinkSync(path)
+    } catch {}
+  } finally {
+    try {
+      unlinkSync(breakPath)
+    } catch {}
+  }
+}
+
+/**
+ * Take `<dir>/.netdata-cloud.lock`, waiting up to `waitMs` for another run to finish.
+ * Throws UserError('locked') naming the holder's pid when it does not.
+ */
+export function acquireLock(dir: string, options: {waitMs?: number} = {}): Lock {
+  const path = join(dir, LOCK_NAME)
+  const mine = held.get(path)
+  if (mine) {
+    mine.count++
+    return {path, release: () => release(path)}
+  }
+
+  const deadline = Date.now() + (options.waitMs ?? DEFAULT_WAIT_MS)
+  const content = `${process.pid} ${processStartTime(process.pid) ?? ''}\n`
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    const fd = createExclusive(path, content)
+    if (fd !== undefined) {
+      const {ino} = fstatSync(fd)
+      closeSync(fd)
+      held.set(path, {count: 1, ino})
+      return {path, release: () => release(path)}
+    }
+
+    const h = holder(path)
+    if (h === null) continue
+    if (h.pid === 0 || (h.pid > 0 && !alive(h.pid, h.start))) {
+      breakStale(path, h.ino)
+      continue
+    }
+
+    if (Date.now() >= deadline) {
+      throw new UserError('locked', `${path}: another netdata-cloud run (pid ${h.pid > 0 ? h.pid : 'starting'}) is changing files in ${dir}`, {
+        fix: 'wait for it to finish and run again',
+        ref: path,
+      })
+    }
+
+    sleepSync(delay)
+  }
+}
+
+function release(path: string): void {
+  const mine = held.get(path)
+  if (!mine) return
+  if (--mine.count > 0) return
+  held.delete(path)
+  try {
+    if (lstatSync(path).ino === mine.ino) unlinkSync(path)
+  } catch {}
+}
+
+/** Run `fn` holding the lock on `dir`. */
+export function withLock<T>(dir: string, fn: () => T, options: {waitMs?: number} = {}): T {
+  const lock = acquireLock(dir, options)
+  try {
+    return fn()
+  } finally {
+    lock.release()
+  }
+}
+
+/** The async flavour, for flows that talk to the network while holding the lock (claim). */
+export async function withLockAsync<T>(dir: string, fn: () => Promise<T>, options: {waitMs?: number} = {}): Promise<T> {
+  const lock = acquireLock(dir, options)
+  try {
+    return await fn()
+  } finally {
+    lock.release()
+  }
+}
