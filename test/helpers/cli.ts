@@ -28,3 +28,31 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?
 
   return {code: r.status, json, stderr: r.stderr, stdout: r.stdout}
 }
+
+/** Like runCli, but does not block the event loop: use it when the test itself serves something the CLI talks to. */
+export async function runCliAsync(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string} = {}): Promise<CliRun> {
+  const {spawn} = await import('node:child_process')
+  const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: {...process.env, NO_COLOR: '1', ...options.env},
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d
+  })
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d
+  })
+  child.stdin.end(options.input ?? '')
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+  const code = await new Promise<null | number>((resolve) => child.on('close', (c) => resolve(c)))
+  clearTimeout(timer)
+  let json: any
+  try {
+    json = JSON.parse(stdout)
+  } catch {}
+
+  return {code, json, stderr, stdout}
+}
