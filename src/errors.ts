@@ -27,6 +27,7 @@ export const EXIT = {
   writeFailed: 29,
   locked: 30,
   timeout: 31,
+  alreadyClaimed: 32,
 } as const
 
 export type ErrorCode = keyof typeof EXIT
@@ -57,6 +58,7 @@ export const EXIT_MEANING: Record<ErrorCode, string> = {
   writeFailed: 'a file could not be written (read-only, disk full); nothing was changed',
   locked: 'another netdata-cloud run holds the lock on this node',
   timeout: 'a step did not finish in its time limit',
+  alreadyClaimed: 'claim: the node is already claimed (nothing was changed; --force to claim again)',
 }
 
 /** A failure the user can fix. `fix` is one line saying how; `ref` points to docs or the file:line involved. */
