@@ -1,0 +1,44 @@
+// The committed oclif.manifest.json must be what `oclif manifest` generates from the built commands now (a stale
+// manifest hides new commands and slows start-up), and every command's interface is frozen in a snapshot so that a
+// flag or alias never changes by accident. Regenerate the snapshot on purpose with UPDATE_SNAPSHOT=1.
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {test} from 'node:test'
+
+import {ROOT} from '../helpers/cli.js'
+
+function generatedManifest(): any {
+  const dir = mkdtempSync('/tmp/nc-manifest.')
+  try {
+    copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'))
+    symlinkSync(join(ROOT, 'dist'), join(dir, 'dist'))
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+    execFileSync(join(ROOT, 'node_modules/.bin/oclif'), ['manifest', dir], {cwd: dir, env: {...process.env, OCLIF_SKIP_UPDATE_CHECK: '1'}, stdio: 'ignore'})
+    return JSON.parse(readFileSync(join(dir, 'oclif.manifest.json'), 'utf8'))
+  } finally {
+    rmSync(dir, {force: true, recursive: true})
+  }
+}
+
+test('oclif.manifest.json is current (regenerate with npm run build)', () => {
+  const committed = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8'))
+  assert.deepEqual(committed, generatedManifest())
+})
+
+test('command interface snapshot: names, aliases, args, flags (with char, type, options)', () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8'))
+  const summary: Record<string, unknown> = {}
+  for (const [id, c] of Object.entries<any>(manifest.commands).sort(([a], [b]) => a.localeCompare(b))) {
+    summary[id] = {
+      aliases: c.aliases,
+      args: Object.keys(c.args ?? {}),
+      flags: Object.fromEntries(Object.entries<any>(c.flags).sort(([a], [b]) => a.localeCompare(b)).map(([name, f]) => [name, [f.type, f.char ?? null, f.options ?? null, f.hidden ?? false]])),
+    }
+  }
+
+  const file = join(ROOT, 'test/cli/commands.snapshot.json')
+  if (process.env.UPDATE_SNAPSHOT) writeFileSync(file, JSON.stringify(summary, null, 2) + '\n')
+  assert.deepEqual(summary, JSON.parse(readFileSync(file, 'utf8')))
+})
