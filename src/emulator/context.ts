@@ -1,0 +1,33 @@
+// What every endpoint handler shares: state, the active faults, the records, OTP sessions, and the names served.
+
+import type {FaultSet} from './faults.js'
+import type {EmulatorRecords} from './records.js'
+import type {EmulatorState} from './state.js'
+import type {Encoding} from './topics.js'
+
+export interface IssuedCredentials {
+  claimId: string
+  clientId: string
+  username: string
+  password: string
+}
+
+export interface OtpSessions {
+  /** claim id (lower case) → the secret of the last challenge, until a password attempt uses it */
+  challenges: Map<string, Buffer>
+  /** claim id (lower case) → what the node told /env (its version and the encoding given to it) */
+  eras: Map<string, {version?: string; encoding: Encoding}>
+  /** MQTT username → the credentials issued by /password */
+  credentials: Map<string, IssuedCredentials>
+}
+
+export interface EmulatorContext {
+  state: EmulatorState
+  faults: () => FaultSet
+  records: EmulatorRecords
+  otp: OtpSessions
+  /** names in the leaf certificate; the first is the one in URLs */
+  hostnames: string[]
+  port: () => number
+  log: (line: string) => void
+}

@@ -1,0 +1,96 @@
+// What the emulator saw, for tests and for the foreground log: every HTTP request, every claim attempt, every MQTT
+// connection with its events. Nothing secret is recorded (no token, no password, no challenge secret).
+
+import {EventEmitter} from 'node:events'
+
+import type {Endpoint} from './faults.js'
+
+export interface RequestRecord {
+  at: string
+  method: string
+  /** path and query as received (claim ids are not secret) */
+  path: string
+  endpoint?: Endpoint
+  status?: number
+  /** the fault that shaped the answer, as given (e.g. `slow:2000@env`) */
+  faults: string[]
+  ms?: number
+  /** the Cloud error key of the answer, when there was one */
+  errorMsgKey?: string
+}
+
+export interface ClaimRecord {
+  at: string
+  claimId: string
+  hostname?: string
+  rooms?: string[]
+  status: number
+  errorMsgKey?: string
+}
+
+export interface MqttPublishRecord {
+  topic: string
+  qos: number
+  retain: boolean
+  payload: Buffer
+}
+
+export interface MqttConnectionRecord {
+  id: number
+  at: string
+  remote: string
+  /** the WebSocket subprotocol the client offered */
+  subprotocols: string[]
+  protocolVersion?: number
+  clientId?: string
+  username?: string
+  keepalive?: number
+  clean?: boolean
+  connectProperties?: Record<string, unknown>
+  will?: {topic: string; qos: number; retain: boolean; payload: Buffer}
+  /** the CONNACK code sent (MQTT 5 reason code, or the 3.1.1 return code) */
+  connack?: number
+  subscriptions: {topic: string; qos: number}[]
+  /** the first publishes (at most 50), topic aliases resolved */
+  publishes: MqttPublishRecord[]
+  pings: number
+  /** how it ended: the client's DISCONNECT (with its reason code on MQTT 5), the socket closing, or the emulator */
+  disconnect?: {by: 'client-disconnect' | 'emulator' | 'socket-closed'; reasonCode?: number; at: string}
+}
+
+export class EmulatorRecords extends EventEmitter {
+  readonly requests: RequestRecord[] = []
+  readonly claims: ClaimRecord[] = []
+  readonly connections: MqttConnectionRecord[] = []
+
+  /** Resolves with the first record (past or future) that matches, or rejects after timeoutMs. */
+  waitFor<K extends 'claims' | 'connections' | 'requests'>(kind: K, match: (r: EmulatorRecords[K][number]) => boolean, timeoutMs = 5000): Promise<EmulatorRecords[K][number]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = (this[kind] as EmulatorRecords[K][number][]).find((r) => match(r))
+        if (found) {
+          clearTimeout(timer)
+          this.off('change', check)
+          resolve(found)
+        }
+      }
+
+      const timer = setTimeout(() => {
+        this.off('change', check)
+        reject(new Error(`no matching ${kind} record within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.on('change', check)
+      check()
+    })
+  }
+
+  changed(): void {
+    this.emit('change')
+  }
+
+  clear(): void {
+    this.requests.length = 0
+    this.claims.length = 0
+    this.connections.length = 0
+  }
+}
