@@ -48,7 +48,7 @@ export class ConfigDocument {
       const end = nl === -1 ? text.length : nl
       const hasCr = nl !== -1 && end > start && text[end - 1] === '\r'
       const body = text.slice(start, hasCr ? end - 1 : end)
-      const eol = nl === -1 ? '' : hasCr ? '\r\n' : '\n'
+      const eol = nl === -1 ? '' : (hasCr ? '\r\n' : '\n')
       const line = classify(body, section)
       section = line.kind === 'section' ? line.section : section
       lines.push({...line, eol, text: body})
@@ -77,7 +77,7 @@ export class ConfigDocument {
   }
 
   hasSection(section: string): boolean {
-    return this.lines.some((l) => l.kind === 'section' && l.section === section)
+    return this.lines.some(l => l.kind === 'section' && l.section === section)
   }
 
   /** All effective settings, section → key → setting. */
@@ -132,7 +132,7 @@ export class ConfigDocument {
 
   /** Remove every entry of section/key (comments and other lines stay). Returns false if there was none. */
   unset(section: string, key: string): boolean {
-    const kept = this.lines.filter((l) => !(l.kind === 'entry' && l.section === section && l.key === key))
+    const kept = this.lines.filter(l => !(l.kind === 'entry' && l.section === section && l.key === key))
     if (kept.length === this.lines.length) return false
     this.lines.splice(0, this.lines.length, ...kept)
     return true
@@ -140,14 +140,14 @@ export class ConfigDocument {
 
   /** The end-of-line the file uses (CRLF when its first line ends with CRLF). */
   private eol(): string {
-    const first = this.lines.find((l) => l.eol !== '')
+    const first = this.lines.find(l => l.eol !== '')
     return first?.eol ?? '\n'
   }
 
   /** Indentation of entries in this section (else in the file), tab by default like netdata's generator. */
   private indent(section?: string): string {
-    const entries = this.lines.filter((l) => l.kind === 'entry' && (section === undefined || l.section === section))
-    const sample = entries.at(-1) ?? this.lines.find((l) => l.kind === 'entry')
+    const entries = this.lines.filter(l => l.kind === 'entry' && (section === undefined || l.section === section))
+    const sample = entries.at(-1) ?? this.lines.find(l => l.kind === 'entry')
     return sample ? /^[ \t]*/.exec(sample.text)![0] : '\t'
   }
 
@@ -209,11 +209,13 @@ export class ConfigDocument {
       this.lines.push({eol, kind: 'blank', text: ''})
     }
 
-    this.lines.push({eol, kind: 'section', section, text: `[${section}]`}, {...entry, eol})
+    this.lines.push({
+      eol, kind: 'section', section, text: `[${section}]`,
+    }, {...entry, eol})
   }
 }
 
-function classify(text: string, section: string | undefined): Omit<ConfigLine, 'eol' | 'text'> {
+function classify(text: string, section?: string): Omit<ConfigLine, 'eol' | 'text'> {
   const s = trim(text)
   if (s === '') return {kind: 'blank', section}
   if (s.startsWith('#')) return {kind: 'comment', section}
@@ -223,7 +225,9 @@ function classify(text: string, section: string | undefined): Omit<ConfigLine, '
   if (eq === -1) return {kind: 'ignored', section}
   const key = trim(s.slice(0, eq))
   if (key === '' || key.startsWith('#')) return {kind: 'ignored', section}
-  return {key, kind: 'entry', section, value: trim(s.slice(eq + 1))}
+  return {
+    key, kind: 'entry', section, value: trim(s.slice(eq + 1)),
+  }
 }
 
 /** Replace the value part of `key = value`, keeping the indentation, the spacing around '=' and trailing spaces. */
@@ -235,8 +239,11 @@ function replaceValue(text: string, value: string): string {
 }
 
 function assertWritable(section: string, key: string, value: string): void {
-  const bad = (s: string) => /[\r\n]/.test(s)
-  if (bad(section) || bad(key) || bad(value) || key.includes('=') || trim(key) !== key || trim(value) !== value) {
-    throw new RangeError(`cannot write [${section}] ${key} = ${value}: netdata's parser would not read it back`)
-  }
+  // the lines set() may write must read back as exactly this section, key and value
+  const header = classify(`[${section}]`)
+  const entry = classify(`${key} = ${value}`, section)
+  const headerOk = header.kind === 'section' && header.section === section
+  const entryOk = entry.kind === 'entry' && entry.key === key && entry.value === value
+  const ok = !/[\r\n]/.test(section + key + value) && headerOk && entryOk
+  if (!ok) throw new RangeError(`cannot write [${section}] ${key} = ${value}: netdata's parser would not read it back`)
 }

@@ -1,4 +1,4 @@
-/* eslint-disable no-bitwise -- file modes and open(2) flags are bit masks */
+
 // The lock that keeps two netdata-cloud runs from interleaving their edits of one directory's files.
 //
 // Node has no flock(), so this is an O_EXCL lock file, `<dir>/.netdata-cloud.lock`, holding "pid starttime".

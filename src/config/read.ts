@@ -38,7 +38,7 @@ export function readTextFile(path: string, what = 'file', maxBytes = MAX_CONFIG_
   if (buf.length > maxBytes) throw new UserError('invalidConfig', `${path}: too large for a ${what} (limit ${maxBytes} bytes)`)
   let text: string
   try {
-    text = new TextDecoder('utf-8', {fatal: true}).decode(buf)
+    text = new TextDecoder('utf8', {fatal: true}).decode(buf)
   } catch {
     throw new UserError('invalidConfig', `${path}: not UTF-8 text (a binary file?)`)
   }

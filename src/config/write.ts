@@ -1,4 +1,4 @@
-/* eslint-disable no-bitwise -- file modes and open(2) flags are bit masks */
+
 // The one writer for every file netdata-cloud changes (design.md §4, issue 4).
 //
 // write: temp file in the same directory (O_CREAT|O_EXCL|O_NOFOLLOW, random name `.<name>.netdata-cloud-<hex>.tmp`
