@@ -8,6 +8,7 @@ import {isIP} from 'node:net'
 import 'reflect-metadata'
 import * as x509 from '@peculiar/x509'
 
+// eslint-disable-next-line n/no-unsupported-features/node-builtins -- webcrypto is stable in node 20; the rule means the global
 x509.cryptoProvider.set(webcrypto as unknown as Crypto)
 
 export type LeafKind = 'expired' | 'not-yet-valid' | 'self-signed' | 'valid' | 'wrong-host'
@@ -22,37 +23,37 @@ export interface CertificateSet {
 /** The name the wrong-host-cert fault's leaf is made out to (never resolvable: .invalid is reserved). */
 export const WRONG_HOST_NAME = 'wrong-host.netdata-cloud-emulator.invalid'
 
-const EC: EcKeyGenParams = {name: 'ECDSA', namedCurve: 'P-256'}
-const SIGN: EcdsaParams = {name: 'ECDSA', hash: 'SHA-256'}
+const EC = {name: 'ECDSA', namedCurve: 'P-256'}
+const SIGN = {name: 'ECDSA', hash: 'SHA-256'}
 const DAY = 86_400_000
 
 function subjectAltNames(hostnames: string[]): x509.SubjectAlternativeNameExtension {
-  return new x509.SubjectAlternativeNameExtension(hostnames.map((h) => ({type: isIP(h) ? ('ip' as const) : ('dns' as const), value: h})))
+  return new x509.SubjectAlternativeNameExtension(hostnames.map(h => ({type: isIP(h) ? ('ip' as const) : ('dns' as const), value: h})))
 }
 
 function serial(): string {
   // positive 16-byte serial (high bit clear)
   const bytes = webcrypto.getRandomValues(new Uint8Array(16))
-  bytes[0] &= 0x7f
+  bytes[0] &= 0x7F
   return Buffer.from(bytes).toString('hex')
 }
 
-async function privateKeyPem(key: CryptoKey): Promise<string> {
+async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key))
   return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`
 }
 
 export async function generateCertificates(hostnames: string[], now = Date.now()): Promise<CertificateSet> {
   const [caKeys, leafKeys] = await Promise.all([
-    webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<CryptoKeyPair>,
-    webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<CryptoKeyPair>,
+    webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>,
+    webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>,
   ])
   const caName = `CN=netdata-cloud emulator throw-away CA ${new Date(now).toISOString()}`
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: caName,
     notBefore: new Date(now - DAY),
-    notAfter: new Date(now + 30 * DAY),
+    notAfter: new Date(now + (30 * DAY)),
     signingAlgorithm: SIGN,
     keys: caKeys,
     extensions: [
@@ -83,16 +84,16 @@ export async function generateCertificates(hostnames: string[], now = Date.now()
     })
 
   const [valid, expired, notYetValid, wrongHost, selfSigned, keyPem] = await Promise.all([
-    signedByCa(hostnames, now - DAY, now + 30 * DAY),
-    signedByCa(hostnames, now - 60 * DAY, now - 2 * DAY),
-    signedByCa(hostnames, now + 2 * DAY, now + 60 * DAY),
-    signedByCa([WRONG_HOST_NAME], now - DAY, now + 30 * DAY),
+    signedByCa(hostnames, now - DAY, now + (30 * DAY)),
+    signedByCa(hostnames, now - (60 * DAY), now - (2 * DAY)),
+    signedByCa(hostnames, now + (2 * DAY), now + (60 * DAY)),
+    signedByCa([WRONG_HOST_NAME], now - DAY, now + (30 * DAY)),
     (async () =>
       x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: serial(),
         name: `CN=${hostnames[0]}`,
         notBefore: new Date(now - DAY),
-        notAfter: new Date(now + 30 * DAY),
+        notAfter: new Date(now + (30 * DAY)),
         signingAlgorithm: SIGN,
         keys: leafKeys,
         extensions: await leafExtensions(hostnames),

@@ -56,8 +56,8 @@ async function validate(ctx: EmulatorContext, pathId: string, text: string): Pro
   const hostname = body.node?.hostname
   if (typeof hostname !== 'string' || hostname.trim() === '' || hostname.length > 255) return cloudError(422, 'ErrInvalidNodeName', 'the node name is invalid')
   const rooms = body.rooms === undefined ? [] : body.rooms
-  const known = new Set(ctx.state.rooms.map((r) => r.toLowerCase()))
-  if (!Array.isArray(rooms) || rooms.some((r) => typeof r !== 'string' || (r !== '' && !known.has(r.toLowerCase()))))
+  const known = new Set(ctx.state.rooms.map(r => r.toLowerCase()))
+  if (!Array.isArray(rooms) || rooms.some(r => typeof r !== 'string' || (r !== '' && !known.has(r.toLowerCase()))))
     return cloudError(422, 'ErrInvalidRoomID', 'one or more room ids are invalid')
   if (!validPublicKey(body.publicKey)) return cloudError(422, 'ErrInvalidPublicKey', 'the public key is invalid')
   const publicKeyPem = body.publicKey as string
@@ -68,7 +68,7 @@ async function validate(ctx: EmulatorContext, pathId: string, text: string): Pro
   await ctx.state.saveNode({
     claimId: pathId.toLowerCase(),
     hostname,
-    rooms: (rooms as string[]).filter((r) => r !== ''),
+    rooms: (rooms as string[]).filter(r => r !== ''),
     publicKeyPem,
     ...(typeof body.mGUID === 'string' ? {machineGuid: body.mGUID} : {}),
     claimedAt: new Date().toISOString(),

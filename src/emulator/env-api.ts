@@ -23,7 +23,7 @@ export function parseEnvQuery(query: string): EnvQuery {
 
   return {
     ...(params.get('v') ? {version: params.get('v')!} : {}),
-    capabilities: cap.split(',').filter((c) => c !== ''),
+    capabilities: cap.split(',').filter(c => c !== ''),
     ...(claimId ? {claimId} : {}),
   }
 }

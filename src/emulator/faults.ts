@@ -6,11 +6,6 @@ import {UserError} from '../errors.js'
 export type Endpoint = 'challenge' | 'claim' | 'env' | 'mqtt' | 'password'
 export const ENDPOINTS: Endpoint[] = ['claim', 'env', 'challenge', 'password', 'mqtt']
 
-export type FaultName =
-  | 'already-claimed' | 'banned' | 'challenge-wrong-key' | 'claim-in-progress' | 'connack-refused' | 'drop-after-connect'
-  | 'env-500' | 'env-bad-json' | 'env-no-mqttv5' | 'expired-cert' | 'flood' | 'no-upgrade' | 'not-yet-valid-cert'
-  | 'password-rejected' | 'retry-after' | 'room-invalid' | 'self-signed' | 'slow' | 'stall' | 'token-rejected' | 'wrong-host-cert'
-
 interface FaultSpec {
   /** what it does, for --help and docs */
   summary: string
@@ -21,7 +16,7 @@ interface FaultSpec {
 
 const OTP: Endpoint[] = ['env', 'challenge', 'password']
 
-export const FAULTS: Record<FaultName, FaultSpec> = {
+export const FAULTS = {
   'expired-cert': {summary: 'serve a leaf (signed by the CA) that expired 2 days ago', targets: 'tls'},
   'not-yet-valid-cert': {summary: 'serve a leaf valid only from 2 days in the future (a clock problem)', targets: 'tls'},
   'self-signed': {summary: 'serve a self-signed leaf, not signed by the CA', targets: 'tls'},
@@ -51,7 +46,9 @@ export const FAULTS: Record<FaultName, FaultSpec> = {
   slow: {summary: 'delay every response (and CONNACK) by MS milliseconds', targets: ['claim', ...OTP, 'mqtt'], arg: {name: 'MS', required: true}},
   stall: {summary: 'accept the request (or CONNECT) and never answer', targets: ['claim', ...OTP, 'mqtt']},
   flood: {summary: 'answer 200 with an endless body (mqtt: endless PUBLISHes after CONNACK)', targets: ['claim', ...OTP, 'mqtt']},
-}
+} satisfies Record<string, FaultSpec>
+
+export type FaultName = keyof typeof FAULTS
 
 export interface Fault {
   name: FaultName
@@ -68,7 +65,7 @@ export function parseFault(text: string): Fault {
   const usage = `fault syntax is NAME[:NUMBER][@ENDPOINT]; names: ${Object.keys(FAULTS).join(', ')}; endpoints: ${ENDPOINTS.join(', ')}`
   if (!m) throw new UserError('badInput', `invalid fault "${spec}"`, {fix: usage})
   const name = m[1] as FaultName
-  const def = FAULTS[name]
+  const def: FaultSpec | undefined = FAULTS[name]
   if (!def) throw new UserError('badInput', `unknown fault "${m[1]}"`, {fix: usage})
   if (m[2] !== undefined && !def.arg) throw new UserError('badInput', `fault "${name}" takes no argument`, {fix: usage})
   if (m[2] === undefined && def.arg?.required) throw new UserError('badInput', `fault "${name}" needs :${def.arg.name}`, {fix: usage})
@@ -80,12 +77,19 @@ export function parseFault(text: string): Fault {
   }
 
   const arg = m[2] === undefined ? def.arg?.default : Number(m[2])
-  return {name, spec, ...(arg === undefined ? {} : {arg}), ...(endpoint ? {endpoint} : {})}
+  return {
+    name, spec, ...(arg === undefined ? {} : {arg}), ...(endpoint ? {endpoint} : {}),
+  }
 }
 
 /** Parse a list of specs; each entry may itself be comma-separated (`--fault slow:100,stall@mqtt`). */
 export function parseFaults(specs: string[]): Fault[] {
-  return specs.flatMap((s) => s.split(',')).filter((s) => s.trim() !== '').map((s) => parseFault(s))
+  return specs.flatMap(s => s.split(',')).filter(s => s.trim() !== '').map(s => parseFault(s))
+}
+
+function targetsOf(name: FaultName): Endpoint[] {
+  const {targets} = FAULTS[name] as FaultSpec
+  return targets === 'tls' ? [] : targets
 }
 
 /** The active faults, asked per endpoint. */
@@ -94,19 +98,19 @@ export class FaultSet {
 
   /** The fault `name` if it is active for `endpoint`. */
   at(endpoint: Endpoint, name: FaultName): Fault | undefined {
-    return this.faults.find((f) => f.name === name && (f.endpoint === undefined ? FAULTS[name].targets !== 'tls' && FAULTS[name].targets.includes(endpoint) : f.endpoint === endpoint))
+    return this.faults.find(f => f.name === name && (f.endpoint === undefined ? targetsOf(name).includes(endpoint) : f.endpoint === endpoint))
   }
 
   /** Every fault active at `endpoint`. */
   activeAt(endpoint: Endpoint): Fault[] {
-    return this.faults.filter((f) => this.at(endpoint, f.name) === f)
+    return this.faults.filter(f => this.at(endpoint, f.name) === f)
   }
 
   has(name: FaultName): boolean {
-    return this.faults.some((f) => f.name === name)
+    return this.faults.some(f => f.name === name)
   }
 
   specs(): string[] {
-    return this.faults.map((f) => f.spec)
+    return this.faults.map(f => f.spec)
   }
 }

@@ -13,10 +13,14 @@ import {EmulatorRecords} from './records.js'
 import {createEmulatorServer} from './server.js'
 import {EmulatorState} from './state.js'
 
-export {FAULTS, ENDPOINTS, parseFaults, type Endpoint, type Fault, type FaultName} from './faults.js'
-export {EmulatorRecords, type ClaimRecord, type MqttConnectionRecord, type MqttPublishRecord, type RequestRecord} from './records.js'
-export {compulsoryTopicNames, topicsFor} from './topics.js'
 export {WRONG_HOST_NAME} from './certificates.js'
+export {
+  type Endpoint, ENDPOINTS, type Fault, type FaultName, FAULTS, parseFaults,
+} from './faults.js'
+export {
+  type ClaimRecord, EmulatorRecords, type MqttConnectionRecord, type MqttPublishRecord, type RequestRecord,
+} from './records.js'
+export {compulsoryTopicNames, topicsFor} from './topics.js'
 
 export interface EmulatorOptions {
   /** address to listen on; default 127.0.0.1 */
@@ -71,7 +75,7 @@ function leafKind(faults: FaultSet): LeafKind {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1'
-  const hostnames = (options.hostnames ?? ['localhost', '127.0.0.1']).map((h) => h.toLowerCase())
+  const hostnames = (options.hostnames ?? ['localhost', '127.0.0.1']).map(h => h.toLowerCase())
   let faults = new FaultSet(parseFaults(options.faults ?? []))
   const state = EmulatorState.load(options.stateDir, options.tokens, options.rooms)
   for (const t of state.tokens) registerSecret(t)
@@ -112,7 +116,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     records,
     faults: faults.specs(),
     registerNode(claimId, publicKeyPem, hostname = 'emulated-node') {
-      state.saveNode({claimId: claimId.toLowerCase(), hostname, rooms: [], publicKeyPem, claimedAt: new Date().toISOString()}).catch((error: Error) => log(`cannot save state: ${error.message}`))
+      state.saveNode({
+        claimId: claimId.toLowerCase(), hostname, rooms: [], publicKeyPem, claimedAt: new Date().toISOString(),
+      }).catch((error: Error) => log(`cannot save state: ${error.message}`))
     },
     setFaults(specs) {
       const next = new FaultSet(parseFaults(specs))

@@ -15,7 +15,9 @@ const FLOOD_LIMIT_BYTES = 1 << 30
 
 /** MQTT 5 reason code → MQTT 3.1.1 CONNACK return code. */
 function v3ReturnCode(reasonCode: number): number {
-  const map: Record<number, number> = {0: 0, 0x84: 1, 0x85: 2, 0x88: 3, 0x89: 3, 0x86: 4, 0x87: 5, 0x8C: 5}
+  const map: Record<number, number> = {
+    0: 0, 0x84: 1, 0x85: 2, 0x88: 3, 0x89: 3, 0x86: 4, 0x87: 5, 0x8C: 5,
+  }
   return map[reasonCode] ?? (reasonCode > 0 && reasonCode <= 5 ? reasonCode : 5)
 }
 
@@ -34,10 +36,14 @@ export class MqttBroker {
   constructor(private readonly ctx: EmulatorContext) {}
 
   handle(ws: WebSocket, remote: string, subprotocols: string[]): void {
-    const record: MqttConnectionRecord = {id: this.nextId++, at: new Date().toISOString(), remote, subprotocols, subscriptions: [], publishes: [], pings: 0}
+    const record: MqttConnectionRecord = {
+      id: this.nextId++, at: new Date().toISOString(), remote, subprotocols, subscriptions: [], publishes: [], pings: 0,
+    }
     this.ctx.records.connections.push(record)
     this.ctx.records.changed()
-    const session: Session = {ws, record, version: 4, aliases: new Map(), timers: new Set()}
+    const session: Session = {
+      ws, record, version: 4, aliases: new Map(), timers: new Set(),
+    }
     this.sessions.add(session)
     // the parser needs the version CONNECT announced to read what follows (set from its 'packet' handler)
     const settings = {protocolVersion: 4}
@@ -73,7 +79,9 @@ export class MqttBroker {
     let sent = false
     for (const s of this.sessions)
       if (s.record.clientId === clientId && s.record.connack === 0) {
-        this.send(s, {cmd: 'publish', topic, payload, qos, retain: false, dup: false, ...(qos > 0 ? {messageId: 1 + Math.floor(Math.random() * 65_000)} : {})})
+        this.send(s, {
+          cmd: 'publish', topic, payload, qos, retain: false, dup: false, ...(qos > 0 ? {messageId: 1 + Math.floor(Math.random() * 65_000)} : {}),
+        })
         sent = true
       }
 
@@ -114,7 +122,9 @@ export class MqttBroker {
     session.record.connack = v5 ? reasonCode : v3ReturnCode(reasonCode)
     this.ctx.records.changed()
     this.send(session, v5
-      ? {cmd: 'connack', sessionPresent: false, reasonCode, ...(reasonCode === 0 ? {properties: {topicAliasMaximum: TOPIC_ALIAS_MAXIMUM}} : {})}
+      ? {
+        cmd: 'connack', sessionPresent: false, reasonCode, ...(reasonCode === 0 ? {properties: {topicAliasMaximum: TOPIC_ALIAS_MAXIMUM}} : {}),
+      }
       : {cmd: 'connack', sessionPresent: false, returnCode: v3ReturnCode(reasonCode)})
   }
 
@@ -128,7 +138,13 @@ export class MqttBroker {
       keepalive: packet.keepalive,
       clean: packet.clean,
       ...(packet.properties ? {connectProperties: {...packet.properties}} : {}),
-      ...(packet.will ? {will: {topic: packet.will.topic, qos: packet.will.qos ?? 0, retain: packet.will.retain ?? false, payload: Buffer.from(packet.will.payload)}} : {})
+      ...(packet.will
+        ? {
+          will: {
+            topic: packet.will.topic, qos: packet.will.qos ?? 0, retain: packet.will.retain ?? false, payload: Buffer.from(packet.will.payload),
+          },
+        }
+        : {}),
     })
     const faults = this.ctx.faults()
     const stall = faults.at('mqtt', 'stall')
@@ -180,7 +196,9 @@ export class MqttBroker {
     let sent = 0
     const pump = () => {
       while (session.ws.readyState === session.ws.OPEN && sent < FLOOD_LIMIT_BYTES) {
-        session.ws.send(mqttPacket.generate({cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false}, {protocolVersion: session.version}))
+        session.ws.send(mqttPacket.generate({
+          cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false,
+        }, {protocolVersion: session.version}))
         sent += payload.length
         if (session.ws.bufferedAmount > 1 << 20) {
           this.timer(session, 5, pump)
@@ -195,47 +213,49 @@ export class MqttBroker {
   private onPacket(session: Session, packet: Packet): void {
     const {record} = session
     switch (packet.cmd) {
-      case 'subscribe': {
-        for (const s of packet.subscriptions) record.subscriptions.push({topic: s.topic, qos: s.qos})
-        this.send(session, {cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos)})
-        break
+    case 'subscribe': {
+      for (const s of packet.subscriptions) record.subscriptions.push({topic: s.topic, qos: s.qos})
+      this.send(session, {cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(s => s.qos)})
+      break
+    }
+
+    case 'publish': {
+      const alias = packet.properties?.topicAlias
+      let {topic} = packet
+      if (alias !== undefined) {
+        if (topic) session.aliases.set(alias, topic)
+        else topic = session.aliases.get(alias) ?? ''
       }
 
-      case 'publish': {
-        const alias = packet.properties?.topicAlias
-        let {topic} = packet
-        if (alias !== undefined) {
-          if (topic) session.aliases.set(alias, topic)
-          else topic = session.aliases.get(alias) ?? ''
-        }
+      if (record.publishes.length < MAX_RECORDED_PUBLISHES)
+        record.publishes.push({
+          topic, qos: packet.qos, retain: packet.retain, payload: Buffer.from(packet.payload),
+        })
+      if (packet.qos === 1) this.send(session, {cmd: 'puback', messageId: packet.messageId})
+      if (packet.qos === 2) this.send(session, {cmd: 'pubrec', messageId: packet.messageId})
+      break
+    }
 
-        if (record.publishes.length < MAX_RECORDED_PUBLISHES)
-          record.publishes.push({topic, qos: packet.qos, retain: packet.retain, payload: Buffer.from(packet.payload)})
-        if (packet.qos === 1) this.send(session, {cmd: 'puback', messageId: packet.messageId})
-        if (packet.qos === 2) this.send(session, {cmd: 'pubrec', messageId: packet.messageId})
-        break
-      }
+    case 'pubrel': {
+      this.send(session, {cmd: 'pubcomp', messageId: packet.messageId})
+      break
+    }
 
-      case 'pubrel': {
-        this.send(session, {cmd: 'pubcomp', messageId: packet.messageId})
-        break
-      }
+    case 'pingreq': {
+      record.pings++
+      this.send(session, {cmd: 'pingresp'})
+      break
+    }
 
-      case 'pingreq': {
-        record.pings++
-        this.send(session, {cmd: 'pingresp'})
-        break
-      }
+    case 'disconnect': {
+      record.disconnect = {by: 'client-disconnect', at: new Date().toISOString(), ...(packet.reasonCode === undefined ? {} : {reasonCode: packet.reasonCode})}
+      session.ws.close()
+      break
+    }
 
-      case 'disconnect': {
-        record.disconnect = {by: 'client-disconnect', at: new Date().toISOString(), ...(packet.reasonCode === undefined ? {} : {reasonCode: packet.reasonCode})}
-        session.ws.close()
-        break
-      }
-
-      default: {
-        break
-      }
+    default: {
+      break
+    }
     }
 
     this.ctx.records.changed()

@@ -4,7 +4,9 @@
 // The secret is 32 bytes: ≤ 48 (v1.35–v1.37 send only the first 48) and not a multiple of 3 (v1.31–v1.34 drop the
 // last 3 bytes then) — correction 4.
 
-import {constants, generateKeyPair, publicEncrypt, randomBytes, timingSafeEqual} from 'node:crypto'
+import {
+  constants, generateKeyPair, publicEncrypt, randomBytes, timingSafeEqual,
+} from 'node:crypto'
 import {promisify} from 'node:util'
 
 import {registerSecret} from '../ui/redact.js'
@@ -61,10 +63,14 @@ export function handlePassword(ctx: EmulatorContext, claimId: string, text: stri
   const era = ctx.otp.eras.get(claimId.toLowerCase())
   const password = randomBytes(32).toString('base64url')
   registerSecret(password)
-  const credentials = {claimId, clientId: claimId, username: claimId, password}
+  const credentials = {
+    claimId, clientId: claimId, username: claimId, password,
+  }
   ctx.otp.credentials.set(credentials.username, credentials)
   return {
     status: 201,
-    body: {clientID: credentials.clientId, username: credentials.username, password, topics: topicsFor(era?.version, era?.encoding ?? 'proto')},
+    body: {
+      clientID: credentials.clientId, username: credentials.username, password, topics: topicsFor(era?.version, era?.encoding ?? 'proto'),
+    },
   }
 }

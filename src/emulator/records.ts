@@ -58,6 +58,7 @@ export interface MqttConnectionRecord {
   disconnect?: {by: 'client-disconnect' | 'emulator' | 'socket-closed'; reasonCode?: number; at: string}
 }
 
+// eslint-disable-next-line unicorn/prefer-event-target -- node's EventEmitter: on/off/once with types, no DOM events needed
 export class EmulatorRecords extends EventEmitter {
   readonly requests: RequestRecord[] = []
   readonly claims: ClaimRecord[] = []
@@ -67,7 +68,7 @@ export class EmulatorRecords extends EventEmitter {
   waitFor<K extends 'claims' | 'connections' | 'requests'>(kind: K, match: (r: EmulatorRecords[K][number]) => boolean, timeoutMs = 5000): Promise<EmulatorRecords[K][number]> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const found = (this[kind] as EmulatorRecords[K][number][]).find((r) => match(r))
+        const found = (this[kind] as EmulatorRecords[K][number][]).find(r => match(r))
         if (found) {
           clearTimeout(timer)
           this.off('change', check)

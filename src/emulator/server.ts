@@ -32,7 +32,7 @@ function route(ctx: EmulatorContext, method: string, path: string, query: string
   let m = /^\/api\/v1\/spaces\/nodes\/([^/]+)\/?$/.exec(path)
   if (m) {
     const id = decodeURIComponent(m[1])
-    return method === 'PUT' ? {endpoint: 'claim', handle: (body) => handleClaim(ctx, id, body)} : cloudError(405, 'ErrMethodNotAllowed', 'use PUT')
+    return method === 'PUT' ? {endpoint: 'claim', handle: body => handleClaim(ctx, id, body)} : cloudError(405, 'ErrMethodNotAllowed', 'use PUT')
   }
 
   if (path === '/api/v1/env') return method === 'GET' ? {endpoint: 'env', handle: () => handleEnv(ctx, query, host)} : cloudError(405, 'ErrMethodNotAllowed', 'use GET')
@@ -41,7 +41,7 @@ function route(ctx: EmulatorContext, method: string, path: string, query: string
     const id = decodeURIComponent(m[1])
     if (m[2] === 'challenge')
       return method === 'GET' ? {endpoint: 'challenge', handle: () => handleChallenge(ctx, id)} : cloudError(405, 'ErrMethodNotAllowed', 'use GET')
-    return method === 'POST' ? {endpoint: 'password', handle: (body) => handlePassword(ctx, id, body)} : cloudError(405, 'ErrMethodNotAllowed', 'use POST')
+    return method === 'POST' ? {endpoint: 'password', handle: body => handlePassword(ctx, id, body)} : cloudError(405, 'ErrMethodNotAllowed', 'use POST')
   }
 
   if (path === '/mqtt') return cloudError(400, 'ErrBadRequest', 'this path expects a WebSocket upgrade')
@@ -95,7 +95,7 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
   const timers = new Set<NodeJS.Timeout>()
   let closing = false
   const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<void>(resolve => {
       const t = setTimeout(() => {
         timers.delete(t)
         resolve()
@@ -120,6 +120,8 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
     res.writeHead(200, {'Content-Type': 'application/json', 'Content-Length': String(FLOOD_LIMIT_BYTES)})
     const chunk = Buffer.alloc(64 * 1024, 0x20)
     let sent = 0
+    // `closing` is set by close() while this loop awaits
+    // eslint-disable-next-line no-unmodified-loop-condition
     while (!res.destroyed && !closing && sent < FLOOD_LIMIT_BYTES) {
       sent += chunk.length
       if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')])
@@ -136,7 +138,9 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
     const path = (q === -1 ? url : url.slice(0, q)).replace(/\/{2,}/g, '/')
     const query = q === -1 ? '' : url.slice(q + 1)
     const target = route(ctx, req.method ?? 'GET', path, query, req.headers.host)
-    const record: RequestRecord = {at: new Date().toISOString(), method: req.method ?? '', path: url, faults: [], ...(isRoute(target) ? {endpoint: target.endpoint} : {})}
+    const record: RequestRecord = {
+      at: new Date().toISOString(), method: req.method ?? '', path: url, faults: [], ...(isRoute(target) ? {endpoint: target.endpoint} : {}),
+    }
     ctx.records.requests.push(record)
     const body = await readBody(req)
     if (body === undefined) {
@@ -196,11 +200,13 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
   server.on('tlsClientError', (error: Error) => ctx.log(`TLS handshake failed: ${error.message}`))
 
   const broker = new MqttBroker(ctx)
-  const wss = new WebSocketServer({noServer: true, maxPayload: 1 << 20, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false)})
+  const wss = new WebSocketServer({noServer: true, maxPayload: 1 << 20, handleProtocols: protocols => (protocols.has('mqtt') ? 'mqtt' : false)})
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const started = performance.now()
     const path = (req.url ?? '/').split('?')[0].replace(/\/{2,}/g, '/')
-    const record: RequestRecord = {at: new Date().toISOString(), method: 'GET', path: req.url ?? '/', endpoint: 'mqtt', faults: []}
+    const record: RequestRecord = {
+      at: new Date().toISOString(), method: 'GET', path: req.url ?? '/', endpoint: 'mqtt', faults: [],
+    }
     ctx.records.requests.push(record)
     const refuse = (status: number, reason: string, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`)
@@ -214,8 +220,8 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
       return refuse(400, 'Bad Request', 'no upgrade\n')
     }
 
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map(p => p.trim()).filter(p => p !== '')
+    wss.handleUpgrade(req, socket, head, ws => {
       finish(record, started, {status: 101})
       broker.handle(ws, `${socket.remoteAddress}:${socket.remotePort}`, offered)
     })
@@ -239,7 +245,7 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
       timers.clear()
       broker.closeAll()
       wss.close()
-      const closed = new Promise<void>((resolve) => {
+      const closed = new Promise<void>(resolve => {
         server.close(() => resolve())
       })
       for (const s of sockets) s.destroy()

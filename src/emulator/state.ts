@@ -74,8 +74,10 @@ export class EmulatorState {
   /** Serialised writes, each atomic. */
   save(): Promise<void> {
     if (!this.file) return Promise.resolve()
-    const file = this.file
-    const body: StateFile = {version: 1, tokens: this.tokens, rooms: this.rooms, nodes: Object.fromEntries(this.nodes)}
+    const {file} = this
+    const body: StateFile = {
+      version: 1, tokens: this.tokens, rooms: this.rooms, nodes: Object.fromEntries(this.nodes),
+    }
     this.writing = this.writing.then(() => writeAtomically(file, JSON.stringify(body, null, 2) + '\n'))
     return this.writing
   }

@@ -5,13 +5,24 @@ export type Encoding = 'json' | 'proto'
 
 const OLD_JSON = ['chart', 'alarms', 'meta', 'inbox-cmd']
 const NEW_V132 = [
-  ...OLD_JSON, 'agent-connection', 'inbox-cmd-v1', 'create-node-instance', 'node-instance-connection', 'chart-and-dims-updated',
-  'chart-configs-updated', 'reset-charts', 'chart-retention-updated', 'node-instance-info', 'alarm-log', 'alarm-health', 'alarm-config',
+  ...OLD_JSON,
+  'agent-connection',
+  'inbox-cmd-v1',
+  'create-node-instance',
+  'node-instance-connection',
+  'chart-and-dims-updated',
+  'chart-configs-updated',
+  'reset-charts',
+  'chart-retention-updated',
+  'node-instance-info',
+  'alarm-log',
+  'alarm-health',
+  'alarm-config',
   'alarm-snapshot',
 ]
 const NEW_V136 = [...NEW_V132, 'node-instance-collectors', 'contexts-snapshot', 'contexts-updated']
 const RENAMED_V139: Record<string, string> = {'alarm-log': 'alarm-log-v2', 'alarm-health': 'alarm-checkpoint', 'alarm-snapshot': 'alarm-snapshot-v2'}
-const NEW_V139 = [...NEW_V136.map((n) => RENAMED_V139[n] ?? n), 'node-instance-manifest']
+const NEW_V139 = [...NEW_V136.map(n => RENAMED_V139[n] ?? n), 'node-instance-manifest']
 
 /** [major, minor] of `1.37.1`, `v2.11.0`; undefined when unknown (then the newest era applies). */
 export function parseVersion(v: string | undefined): [number, number] | undefined {
@@ -39,6 +50,6 @@ function topicFor(name: string): string {
 }
 
 export function topicsFor(version: string | undefined, encoding: Encoding): {name: string; topic: string}[] {
-  return compulsoryTopicNames(version, encoding).map((name) => ({name, topic: topicFor(name)}))
+  return compulsoryTopicNames(version, encoding).map(name => ({name, topic: topicFor(name)}))
 }
 
