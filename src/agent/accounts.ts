@@ -11,26 +11,30 @@ export interface Account {
 
 function rows(path: string): string[][] {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'))
+    return readFileSync(path, 'utf8').split('\n').filter(l => l && !l.startsWith('#')).map(l => l.split(':'))
   } catch {
     return []
   }
 }
 
 export function lookupUser(name: string, passwd = '/etc/passwd'): Account | null {
-  const row = rows(passwd).find((r) => r[0] === name)
-  return row ? {gid: Number(row[3]), home: row[5] ?? '', name: row[0], uid: Number(row[2])} : null
+  const row = rows(passwd).find(r => r[0] === name)
+  return row
+    ? {
+      gid: Number(row[3]), home: row[5] ?? '', name: row[0], uid: Number(row[2]),
+    }
+    : null
 }
 
 export function userName(uid: number, passwd = '/etc/passwd'): string {
-  return rows(passwd).find((r) => Number(r[2]) === uid)?.[0] ?? String(uid)
+  return rows(passwd).find(r => Number(r[2]) === uid)?.[0] ?? String(uid)
 }
 
 export function lookupGroup(name: string, group = '/etc/group'): null | {gid: number; name: string} {
-  const row = rows(group).find((r) => r[0] === name)
+  const row = rows(group).find(r => r[0] === name)
   return row ? {gid: Number(row[2]), name: row[0]} : null
 }
 
 export function groupName(gid: number, group = '/etc/group'): string {
-  return rows(group).find((r) => Number(r[2]) === gid)?.[0] ?? String(gid)
+  return rows(group).find(r => Number(r[2]) === gid)?.[0] ?? String(gid)
 }

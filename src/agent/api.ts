@@ -14,16 +14,18 @@ const MAX_BODY = 16 * 1024 * 1024
 export function getJson(base: string, path: string, timeoutMs = 3000): Promise<ApiAnswer> {
   const url = new URL(path, base.endsWith('/') ? base : base + '/').toString()
   const started = performance.now()
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const request = url.startsWith('https:') ? httpsRequest : httpRequest
-    const req = request(url, {headers: {accept: 'application/json'}, timeout: timeoutMs}, (res) => {
+    const req = request(url, {headers: {accept: 'application/json'}, timeout: timeoutMs}, res => {
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (c: Buffer) => {
         size += c.length
         if (size > MAX_BODY) {
           req.destroy()
-          resolve({error: 'too-large', message: `${url}: answer larger than ${MAX_BODY} bytes`, ok: false, url})
+          resolve({
+            error: 'too-large', message: `${url}: answer larger than ${MAX_BODY} bytes`, ok: false, url,
+          })
           return
         }
 
@@ -31,30 +33,44 @@ export function getJson(base: string, path: string, timeoutMs = 3000): Promise<A
       })
       res.on('end', () => {
         if (res.statusCode !== 200) {
-          resolve({error: 'http', message: `${url}: HTTP ${res.statusCode}`, ok: false, status: res.statusCode, url})
+          resolve({
+            error: 'http', message: `${url}: HTTP ${res.statusCode}`, ok: false, status: res.statusCode, url,
+          })
           return
         }
 
         try {
-          resolve({json: JSON.parse(Buffer.concat(chunks).toString('utf8')), ms: Math.round(performance.now() - started), ok: true, url})
+          resolve({
+            json: JSON.parse(Buffer.concat(chunks).toString('utf8')), ms: Math.round(performance.now() - started), ok: true, url,
+          })
         } catch {
-          resolve({error: 'invalid-json', message: `${url}: the answer is not valid JSON`, ok: false, url})
+          resolve({
+            error: 'invalid-json', message: `${url}: the answer is not valid JSON`, ok: false, url,
+          })
         }
       })
-      res.on('error', (error) => resolve({error: 'unreachable', message: `${url}: ${error.message}`, ok: false, url}))
+      res.on('error', error => resolve({
+        error: 'unreachable', message: `${url}: ${error.message}`, ok: false, url,
+      }))
     })
     const deadline = setTimeout(() => {
       req.destroy()
-      resolve({error: 'timeout', message: `${url}: no complete answer in ${timeoutMs} ms`, ok: false, url})
+      resolve({
+        error: 'timeout', message: `${url}: no complete answer in ${timeoutMs} ms`, ok: false, url,
+      })
     }, timeoutMs)
     req.on('close', () => clearTimeout(deadline))
     req.on('timeout', () => {
       req.destroy()
-      resolve({error: 'timeout', message: `${url}: no answer in ${timeoutMs} ms`, ok: false, url})
+      resolve({
+        error: 'timeout', message: `${url}: no answer in ${timeoutMs} ms`, ok: false, url,
+      })
     })
     req.on('error', (error: NodeJS.ErrnoException) => {
       const refused = error.code === 'ECONNREFUSED'
-      resolve({error: refused ? 'refused' : 'unreachable', message: `${url}: ${refused ? 'connection refused (is the agent running?)' : error.code ?? error.message}`, ok: false, url})
+      resolve({
+        error: refused ? 'refused' : 'unreachable', message: `${url}: ${refused ? 'connection refused (is the agent running?)' : error.code ?? error.message}`, ok: false, url,
+      })
     })
     req.end()
   })

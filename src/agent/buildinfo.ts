@@ -47,12 +47,12 @@ export function parseBuildinfo(input: string, source = 'buildinfo'): Buildinfo {
   const text = input.replace(/^\uFEFF/, '')
   if (text.trimStart().startsWith('{')) return parseBuildinfoJson(text, source)
   const lines = text.split(/\r?\n/)
-  if (lines.some((l) => /^ {4}Netdata Version _+ : /.test(l))) return parseEraE(lines)
-  if (lines.some((l) => /^ {4}Netdata Cloud:/.test(l)) || lines.some((l) => /^Version: netdata /.test(l))) {
+  if (lines.some(l => /^ {4}Netdata Version _+ : /.test(l))) return parseEraE(lines)
+  if (lines.some(l => /^ {4}Netdata Cloud:/.test(l)) || lines.some(l => l.startsWith('Version: netdata '))) {
     return parseClassic(lines)
   }
 
-  const first = lines.find((l) => l.trim() !== '') ?? ''
+  const first = lines.find(l => l.trim() !== '') ?? ''
   throw new UserError('badInput', `${source}: unknown buildinfo format (first line: ${JSON.stringify(first.slice(0, 120))})`, {
     fix: 'pass the output of `netdata -W buildinfo` or `netdata -W buildinfojson`',
   })
@@ -163,9 +163,11 @@ function parseEraE(lines: string[]): Buildinfo {
   if (/^YES\b/.test(cloudRaw)) cloud = {raw: cloudRaw, support: 'yes'}
   else if (/\(disabled\)/.test(cloudRaw)) cloud = {raw: cloudRaw, reason: 'built with --disable-cloud', support: 'no-by-user-request'}
   else if (/^NO\b/.test(cloudRaw)) {
-    cloud = {raw: cloudRaw, reason: era === 'E' && v && compareVersions(v, [1, 45, 0]) >= 0
-      ? 'built without cloud (v1.45–1.47 print "unavailable" whether disabled on purpose or missing dependencies)'
-      : 'the cloud dependencies were not available at build time', support: 'no'}
+    cloud = {
+      raw: cloudRaw, reason: era === 'E' && v && compareVersions(v, [1, 45, 0]) >= 0
+        ? 'built without cloud (v1.45–1.47 print "unavailable" whether disabled on purpose or missing dependencies)'
+        : 'the cloud dependencies were not available at build time', support: 'no',
+    }
   } else cloud = {raw: cloudRaw, reason: cloudRaw === '' ? 'no "Netdata Cloud" line' : `unrecognised value ${JSON.stringify(cloudRaw)}`, support: 'no'}
 
   const aclkYes = aclkLine ? /^YES\b/.test(aclkLine[1]) : cloud.support === 'yes'
@@ -193,7 +195,7 @@ function aclkOf(implementations: AclkImplementation[]): Buildinfo['aclk'] {
 export function splitConfigure(raw: string): string[] {
   const s = raw.trim()
   if (s === '') return []
-  if (s.includes("'")) return [...s.matchAll(/'([^']*)'/g)].map((m) => m[1])
+  if (s.includes("'")) return [...s.matchAll(/'([^']*)'/g)].map(m => m[1])
   return s.split(/\s+/)
 }
 
@@ -205,7 +207,7 @@ export function repairBuildinfoJson(text: string): string {
   const lines = text.split('\n')
   for (let i = 0; i < lines.length - 1; i++) {
     const cur = lines[i].replace(/\s+$/, '')
-    const next = lines.slice(i + 1).find((l) => l.trim() !== '')
+    const next = lines.slice(i + 1).find(l => l.trim() !== '')
     if (next && /^\s*"/.test(next) && /["\d\]}el]$/.test(cur) && !/[{[,]$/.test(cur)) lines[i] = cur + ','
   }
 

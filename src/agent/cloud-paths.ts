@@ -45,9 +45,9 @@ export function cloudPaths(install: Install, version: null | Version): CloudPath
 
   const cloudConf = join(cloudDir, 'cloud.conf')
   const wrong = new Set([
+    join(install.configDir, 'claim.d', 'cloud.conf'),
     join(install.configDir, 'cloud.conf'),
     join(install.configDir, 'cloud.d', 'cloud.conf'),
-    join(install.configDir, 'claim.d', 'cloud.conf'),
   ])
   if (libFromConf && !rules.cloudDirFromConfig) wrong.add(join(libFromConf, 'cloud.d', 'cloud.conf'))
   wrong.delete(cloudConf)

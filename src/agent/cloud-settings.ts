@@ -70,7 +70,7 @@ export function readCloudSettings(install: Install, version: null | Version, age
   let effectiveProxy: Sourced<null | string> = {source: proxy.source, value: null}
   if (proxy.value === 'env') {
     const order = version && version[0] >= 2 ? ['http_proxy', 'https_proxy'] : ['socks_proxy', 'http_proxy']
-    const name = order.find((n) => agentEnv[n])
+    const name = order.find(n => agentEnv[n])
     effectiveProxy = name ? {source: `env ${name}`, value: agentEnv[name]} : {source: `${proxy.source} (env: no ${order.join('/')})`, value: null}
   } else if (proxy.value !== 'none' && proxy.value !== '') effectiveProxy = {source: proxy.source, value: proxy.value}
   if (effectiveProxy.value?.startsWith('https://')) warnings.push('the agent does not support https:// proxies (no TLS to the proxy): it ignores this proxy')
@@ -90,7 +90,9 @@ export function readCloudSettings(install: Install, version: null | Version, age
   const insecureSetting = rules.claim === 'claim.conf' ? cloud?.doc.get('global', 'insecure') : undefined
   const insecure = {source: insecureSetting ? at(paths.cloudConf, insecureSetting.line) : 'default', value: /^(yes|true|on)$/i.test(insecureSetting?.value ?? '')}
 
-  return {claimConf: claim?.doc ?? null, cloudConf: cloud?.doc ?? null, effectiveProxy, enabled, insecure, paths, proxy, rules, url, warnings}
+  return {
+    claimConf: claim?.doc ?? null, cloudConf: cloud?.doc ?? null, effectiveProxy, enabled, insecure, paths, proxy, rules, url, warnings,
+  }
 }
 
 /** `http://user:secret@host:3128` → `http://user:****@host:3128` */

@@ -36,7 +36,9 @@ export function fileState(path: string): FileState {
   try {
     const st = lstatSync(path)
     const kind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other'
-    return {exists: true, group: groupName(st.gid), kind, mode: '0' + (st.mode & 0o7777).toString(8).padStart(3, '0'), owner: userName(st.uid), path}
+    return {
+      exists: true, group: groupName(st.gid), kind, mode: '0' + (st.mode & 0o7777).toString(8).padStart(3, '0'), owner: userName(st.uid), path,
+    }
   } catch {
     return {exists: false, path}
   }
@@ -103,7 +105,7 @@ export function readIdentity(paths: CloudPaths, options: {v2: boolean; cloudConf
       }
     }
   } catch (error) {
-    const message = (error as Error).message
+    const {message} = (error as Error)
     if (privateKey.parses) publicKey.problem = `does not parse as a public key (${message})`
     else privateKey.problem = `does not parse as a private key (${message})`
   }

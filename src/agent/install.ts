@@ -2,7 +2,9 @@
 // native (/usr/sbin/netdata, /etc/netdata, /var/lib/netdata), static (/opt/netdata/...), a manual
 // `--install-prefix P` tree (P/netdata/...), or what the flags / NETDATA_CLOUD_* variables say. Flags win.
 
-import {accessSync, constants, existsSync, statSync} from 'node:fs'
+import {
+  accessSync, constants, existsSync, statSync,
+} from 'node:fs'
 import {delimiter, dirname, join} from 'node:path'
 
 import {UserError} from '../errors.js'
@@ -53,13 +55,19 @@ interface Layout {
 }
 
 function layoutFor(root: string): Layout {
-  if (root === '/' || root === '') return {configDir: '/etc/netdata', kind: 'native', libDir: '/var/lib/netdata', root: '/', sbin: '/usr/sbin'}
+  if (root === '/' || root === '') return {
+    configDir: '/etc/netdata', kind: 'native', libDir: '/var/lib/netdata', root: '/', sbin: '/usr/sbin',
+  }
   if (existsSync(join(root, 'bin/netdata')) || root.replace(/\/+$/, '') === '/opt/netdata') {
-    return {configDir: join(root, 'etc/netdata'), kind: 'static', libDir: join(root, 'var/lib/netdata'), root, sbin: join(root, 'bin')}
+    return {
+      configDir: join(root, 'etc/netdata'), kind: 'static', libDir: join(root, 'var/lib/netdata'), root, sbin: join(root, 'bin'),
+    }
   }
 
   const r = existsSync(join(root, 'netdata')) ? join(root, 'netdata') : root
-  return {configDir: join(r, 'etc/netdata'), kind: 'manual', libDir: join(r, 'var/lib/netdata'), root: r, sbin: join(r, 'usr/sbin')}
+  return {
+    configDir: join(r, 'etc/netdata'), kind: 'manual', libDir: join(r, 'var/lib/netdata'), root: r, sbin: join(r, 'usr/sbin'),
+  }
 }
 
 function executable(path: string): boolean {

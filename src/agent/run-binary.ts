@@ -23,5 +23,7 @@ export async function runBinary(file: string, args: string[], options: {timeoutM
     timeout: options.timeoutMs ?? 5000,
   })
   const failed = r.failed && r.exitCode === undefined && !r.timedOut ? (r.code ?? r.shortMessage) : undefined
-  return {exitCode: r.exitCode, failed, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? ''), timedOut: Boolean(r.timedOut)}
+  return {
+    exitCode: r.exitCode, failed, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? ''), timedOut: Boolean(r.timedOut),
+  }
 }

@@ -5,7 +5,9 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {BugError, EXIT, UserError} from '../errors.js'
 import {type InstallOptions} from '../agent/install.js'
-import {envelope, printError, printText, type Outcome, setColor, type Warning} from '../ui/output.js'
+import {
+  envelope, printError, printText, type Outcome, setColor, type Warning,
+} from '../ui/output.js'
 
 export const globalFlags = {
   prefix: Flags.string({description: 'install root of the agent (/, /opt/netdata, or an --install-prefix tree); found automatically when omitted [env: NETDATA_CLOUD_PREFIX]', helpGroup: 'GLOBAL'}),
@@ -21,7 +23,6 @@ export type GlobalFlags = Interfaces.InferredFlags<typeof globalFlags>
 export abstract class BaseCommand extends Command {
   static baseFlags = globalFlags
   static enableJsonFlag = true
-
   protected warnings: Warning[] = []
 
   /** Do the command's work and return what to show. */
@@ -70,7 +71,7 @@ export abstract class BaseCommand extends Command {
 
   protected async init(): Promise<void> {
     await super.init()
-    const argv = this.argv
+    const {argv} = this
     if (argv.includes('--no-color') || process.env.NO_COLOR !== undefined || argv.includes('--json')) setColor(false)
   }
 

@@ -27,7 +27,7 @@ export async function buildinfoFromFile(file: string): Promise<BuildinfoReport> 
 
 export async function buildinfoFromAgent(install: Install): Promise<BuildinfoReport> {
   requireInstall(install)
-  const netdata = install.netdata
+  const {netdata} = install
   if (!netdata) {
     throw new UserError('noAgent', `no netdata binary found under ${install.root}`, {fix: 'pass --netdata PATH, or --file with a saved `netdata -W buildinfo` output'})
   }

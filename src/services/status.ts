@@ -106,10 +106,10 @@ export async function getStatus(install: Install, options: {offline?: boolean; t
   const version: null | Version = versionText ? parseVersion(versionText) : null
   const settings = readCloudSettings(install, version)
   const identity = readIdentity(settings.paths, {cloudConf: settings.cloudConf, v2: settings.rules.claim === 'claim.conf'})
-  const findings: Finding[] = settings.warnings.map((message) => ({level: 'warn', message}))
+  const findings: Finding[] = settings.warnings.map(message => ({level: 'warn', message}))
   for (const note of install.notes) findings.push({level: 'warn', message: note})
 
-  const misplaced = settings.paths.wrongPlaces.filter((p) => existsSync(p))
+  const misplaced = settings.paths.wrongPlaces.filter(p => existsSync(p))
   for (const p of misplaced) {
     findings.push({fix: `move its settings to ${settings.paths.cloudConf}`, level: 'warn', message: `${p} exists, but this agent never reads it (it reads ${settings.paths.cloudConf})`})
   }
@@ -131,7 +131,11 @@ export async function getStatus(install: Install, options: {offline?: boolean; t
       sources: install.sources,
       version: versionText,
     },
-    build: build ? {aclk: build.aclk, era: build.era, reason: build.cloud.reason, source: `${install.netdata} -W buildinfo`, support: build.cloud.support, version: build.version} : null,
+    build: build
+      ? {
+        aclk: build.aclk, era: build.era, reason: build.cloud.reason, source: `${install.netdata} -W buildinfo`, support: build.cloud.support, version: build.version,
+      }
+      : null,
     claim: {
       claimed: identity.claimId.value !== null && !identity.claimId.problem,
       claimId: identity.claimId.value,
@@ -208,50 +212,72 @@ function checkOwnership(install: Install, identity: Identity, findings: Finding[
 function decide(r: StatusReport, identity: Identity): Verdict {
   if (r.build && r.build.support !== 'yes') {
     const why = r.build.support === 'no-by-user-request' ? 'this build has no ACLK: it was built with --disable-cloud' : `this build has no ACLK (${r.build.reason ?? 'cloud support not compiled in'})`
-    return {code: 'noAclk', fix: 'install a Netdata build with Cloud support (Netdata\'s own packages or kickstart.sh; Debian\'s netdata package is built --disable-cloud)', message: why, state: 'cannot-link'}
+    return {
+      code: 'noAclk', fix: 'install a Netdata build with Cloud support (Netdata\'s own packages or kickstart.sh; Debian\'s netdata package is built --disable-cloud)', message: why, state: 'cannot-link',
+    }
   }
 
   if (!r.build && r.running.info?.cloudAvailable === false) {
-    return {code: 'noAclk', fix: 'install a Netdata build with Cloud support', message: 'the running agent reports cloud-available: false (no ACLK in this build)', state: 'cannot-link'}
+    return {
+      code: 'noAclk', fix: 'install a Netdata build with Cloud support', message: 'the running agent reports cloud-available: false (no ACLK in this build)', state: 'cannot-link',
+    }
   }
 
   if (r.cloudConf.enabled.effective === 'off') {
-    return {code: 'cloudDisabled', fix: 'netdata-cloud enable', message: `the cloud link is disabled (${r.cloudConf.enabled.source}: enabled = ${r.cloudConf.enabled.value ?? ''})${r.cloudConf.enabled.note ? ` — ${r.cloudConf.enabled.note}` : ''}`, state: 'cannot-link'}
+    return {
+      code: 'cloudDisabled', fix: 'netdata-cloud enable', message: `the cloud link is disabled (${r.cloudConf.enabled.source}: enabled = ${r.cloudConf.enabled.value ?? ''})${r.cloudConf.enabled.note ? ` — ${r.cloudConf.enabled.note}` : ''}`, state: 'cannot-link',
+    }
   }
 
   if (identity.claimId.problem) {
-    return {code: 'invalidConfig', fix: 'netdata-cloud unclaim, then netdata-cloud claim', message: identity.claimId.problem, state: 'cannot-link'}
+    return {
+      code: 'invalidConfig', fix: 'netdata-cloud unclaim, then netdata-cloud claim', message: identity.claimId.problem, state: 'cannot-link',
+    }
   }
 
   if (!r.claim.claimed) {
-    return {code: 'notClaimed', fix: 'netdata-cloud claim --token-file FILE --rooms ROOM (the token is in the Cloud UI: Connect Nodes)', message: 'the node is not claimed (connected) to a Space', state: 'not-linked'}
+    return {
+      code: 'notClaimed', fix: 'netdata-cloud claim --token-file FILE --rooms ROOM (the token is in the Cloud UI: Connect Nodes)', message: 'the node is not claimed (connected) to a Space', state: 'not-linked',
+    }
   }
 
   if (!r.claim.privateKey.file.exists) {
-    return {code: 'invalidConfig', fix: 'claim again (netdata-cloud claim --force) to create a new key pair', message: `the node is claimed but its private key ${r.claim.privateKey.file.path} is missing`, state: 'cannot-link'}
+    return {
+      code: 'invalidConfig', fix: 'claim again (netdata-cloud claim --force) to create a new key pair', message: `the node is claimed but its private key ${r.claim.privateKey.file.path} is missing`, state: 'cannot-link',
+    }
   }
 
   if (r.claim.privateKey.problem || r.claim.keysMatch === false) {
     const message = r.claim.privateKey.problem ? `${r.claim.privateKey.file.path}: ${r.claim.privateKey.problem}` : `${r.claim.publicKey.file.path} does not belong to ${r.claim.privateKey.file.path}`
-    return {code: 'invalidConfig', fix: 'claim again with a fresh key pair (netdata-cloud unclaim --rotate-key, then netdata-cloud claim)', message, state: 'cannot-link'}
+    return {
+      code: 'invalidConfig', fix: 'claim again with a fresh key pair (netdata-cloud unclaim --rotate-key, then netdata-cloud claim)', message, state: 'cannot-link',
+    }
   }
 
-  const blocking = r.findings.find((f) => f.level === 'fail')
-  if (blocking) return {code: 'permission', fix: blocking.fix, message: blocking.message, state: 'cannot-link'}
+  const blocking = r.findings.find(f => f.level === 'fail')
+  if (blocking) return {
+    code: 'permission', fix: blocking.fix, message: blocking.message, state: 'cannot-link',
+  }
 
   if (r.offline) return {code: 'ok', message: 'nothing in the files stops this node from linking (agent not asked: --offline)', state: 'offline-ok'}
 
   if (!r.running.reachable) {
-    return {code: 'agentUnreachable', fix: 'start the agent (systemctl start netdata), or pass --agent-url; --offline checks the files only', message: `the agent did not answer: ${r.running.problem?.message ?? 'unreachable'}`, state: 'not-linked'}
+    return {
+      code: 'agentUnreachable', fix: 'start the agent (systemctl start netdata), or pass --agent-url; --offline checks the files only', message: `the agent did not answer: ${r.running.problem?.message ?? 'unreachable'}`, state: 'not-linked',
+    }
   }
 
   if (r.running.online) return {code: 'ok', message: `linked to Netdata Cloud${r.cloudConf.url.value ? ` (${r.cloudConf.url.value})` : ''}`, state: 'linked'}
   if (r.running.aclk?.['banned-by-cloud'] === true || r.running.cloud?.status === 'banned') {
-    return {code: 'auth', fix: 'the node is banned by Netdata Cloud: remove it in the Cloud UI, then netdata-cloud unclaim and claim again', message: 'Netdata Cloud has banned this node', state: 'not-linked'}
+    return {
+      code: 'auth', fix: 'the node is banned by Netdata Cloud: remove it in the Cloud UI, then netdata-cloud unclaim and claim again', message: 'Netdata Cloud has banned this node', state: 'not-linked',
+    }
   }
 
   const reason = r.running.cloud?.reason ?? (r.running.aclk ? 'aclk-state says online: false' : 'the agent reports aclk-available: false')
-  return {code: 'notLinked', fix: 'netdata-cloud link (walks the connection and names the failing step)', message: `claimed and enabled, but not connected: ${reason}`, state: 'not-linked'}
+  return {
+    code: 'notLinked', fix: 'netdata-cloud link (walks the connection and names the failing step)', message: `claimed and enabled, but not connected: ${reason}`, state: 'not-linked',
+  }
 }
 
 export function statusExitCode(report: StatusReport): number {

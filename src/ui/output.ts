@@ -36,7 +36,9 @@ export function colors(): InstanceType<typeof Chalk> {
 
 /** The JSON shape every command prints with --json (design.md §3). */
 export function envelope(command: string, ok: boolean, result: unknown, warnings: Warning[], error?: ErrorBody): Record<string, unknown> {
-  return {ok, command, result, warnings, ...(error ? {error} : {})}
+  return {
+    ok, command, result, warnings, ...(error ? {error} : {}),
+  }
 }
 
 export function printText(text: string): void {
@@ -51,8 +53,8 @@ export function printError(text: string): void {
 /** Render rows as an aligned table. */
 export function table(header: string[], rows: string[][]): string {
   const visible = (s: string) => s.replace(/\u001B\[[0-9;]*m/g, '')
-  const widths = header.map((h, i) => Math.max(visible(h).length, ...rows.map((r) => visible(r[i] ?? '').length)))
+  const widths = header.map((h, i) => Math.max(visible(h).length, ...rows.map(r => visible(r[i] ?? '').length)))
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visible(c).length))).join('  ').trimEnd()
-  return [line(header.map((h) => chalk.bold(h))), ...rows.map((r) => line(r))].join('\n') + '\n'
+  return [line(header.map(h => chalk.bold(h))), ...rows.map(r => line(r))].join('\n') + '\n'
 }

@@ -8,8 +8,7 @@ export function renderStatus(r: StatusReport): string {
   const c = colors()
   const rows: [string, string][] = []
   const a = r.agent
-  rows.push(['Agent', `${a.version ?? 'version unknown'} (${a.era}), ${a.kind} install at ${a.root}${a.netdata ? '' : ' — no netdata binary found'}`,
-  ], ['Directories', `config ${a.configDir}, state ${a.libDir}, runs as ${a.runAsUser}`])
+  rows.push(['Agent', `${a.version ?? 'version unknown'} (${a.era}), ${a.kind} install at ${a.root}${a.netdata ? '' : ' — no netdata binary found'}`], ['Directories', `config ${a.configDir}, state ${a.libDir}, runs as ${a.runAsUser}`])
   if (r.build) {
     const impl = r.build.aclk.implementations.length > 0 ? `; ACLK ${r.build.aclk.implementations.join(' + ')}` : ''
     const text = `can reach Cloud: ${SUPPORT[r.build.support]}${r.build.reason ? ` (${r.build.reason})` : ''}${impl}`
@@ -42,11 +41,13 @@ export function renderStatus(r: StatusReport): string {
   const width = Math.max(...rows.map(([k]) => k.length))
   let out = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n'
   if (r.findings.length > 0) {
-    out += '\n' + r.findings.map((f) => `${f.level === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${f.message}${f.fix ? `\n     fix: ${f.fix}` : ''}`).join('\n') + '\n'
+    out += '\n' + r.findings.map(f => `${f.level === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${f.message}${f.fix ? `\n     fix: ${f.fix}` : ''}`).join('\n') + '\n'
   }
 
   const v = r.verdict
-  const head = {'cannot-link': c.red('CANNOT LINK'), linked: c.green('LINKED'), 'not-linked': c.yellow('NOT LINKED'), 'offline-ok': c.green('OK (files)')}[v.state]
+  const head = {
+    'cannot-link': c.red('CANNOT LINK'), linked: c.green('LINKED'), 'not-linked': c.yellow('NOT LINKED'), 'offline-ok': c.green('OK (files)'),
+  }[v.state]
   out += `\n${head}: ${v.message}\n`
   if (v.fix) out += `  Fix: ${v.fix}\n`
   return out

@@ -43,7 +43,7 @@ describe('parseBuildinfo: every era', () => {
       assert.equal(b.aclk.switchable, impls.length === 2)
       assert.equal(b.installType, installType)
       // nothing in a well-formed output is left unrecognised (the JSON repair note aside)
-      assert.deepEqual(b.unrecognised.filter((l) => !l.startsWith('(note)')), [])
+      assert.deepEqual(b.unrecognised.filter(l => !l.startsWith('(note)')), [])
     })
   }
 

@@ -1,7 +1,9 @@
 // Bad input gets one line naming the thing, a distinct exit code, and no stack trace.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync,
+} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
@@ -46,7 +48,7 @@ describe('bad input: one line, its own exit code', () => {
       const r = runCli(args())
       assert.equal(r.code, code, r.stdout + r.stderr)
       assert.match(r.stderr, message)
-      assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('netdata-cloud:')).length, 1)
+      assert.equal(r.stderr.split('\n').filter(l => l.startsWith('netdata-cloud:')).length, 1)
       noStack(r.stderr)
     })
   }

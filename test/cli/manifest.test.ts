@@ -3,7 +3,9 @@
 // flag or alias never changes by accident. Regenerate the snapshot on purpose with UPDATE_SNAPSHOT=1.
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync} from 'node:fs'
+import {
+  cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync,
+} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -13,9 +15,9 @@ function generatedManifest(): any {
   const dir = mkdtempSync('/tmp/nc-manifest.')
   try {
     copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'))
-    symlinkSync(join(ROOT, 'dist'), join(dir, 'dist'))
+    cpSync(join(ROOT, 'dist'), join(dir, 'dist'), {recursive: true}) // a symlink would change relativePath
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
-    execFileSync(join(ROOT, 'node_modules/.bin/oclif'), ['manifest', dir], {cwd: dir, env: {...process.env, OCLIF_SKIP_UPDATE_CHECK: '1'}, stdio: 'ignore'})
+    execFileSync(join(ROOT, 'node_modules/.bin/oclif'), ['manifest', dir], {cwd: dir, env: {...process.env, NODE_TEST_CONTEXT: undefined, OCLIF_SKIP_UPDATE_CHECK: '1'}, stdio: 'ignore'})
     return JSON.parse(readFileSync(join(dir, 'oclif.manifest.json'), 'utf8'))
   } finally {
     rmSync(dir, {force: true, recursive: true})

@@ -3,7 +3,9 @@
 // One agent per machine at a time: /tmp/netdata-ipc belongs to the last agent started, so a lock file serialises
 // every test process (and every developer running tests) on this machine.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync} from 'node:fs'
+import {
+  chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync,
+} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -103,12 +105,14 @@ export async function startAgent(extraConf = ''): Promise<TestAgent> {
   const confPath = join(dir, 'etc/netdata.conf')
   writeFileSync(confPath, template.replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port)) + extraConf)
   writeFileSync(join(dir, 'etc/.opt-out-from-anonymous-statistics'), '')
-  for (const p of [dir, ...['etc', 'lib', 'cache', 'log'].map((d) => join(dir, d)), confPath]) chownSync(p, user.uid, user.gid)
+  for (const p of [dir, ...['etc', 'lib', 'cache', 'log'].map(d => join(dir, d)), confPath]) chownSync(p, user.uid, user.gid)
   const child: ChildProcess = spawn('/usr/sbin/netdata', ['-c', confPath, '-D'], {
-    env: {DO_NOT_TRACK: '1', HOME: '/root', LANG: 'C.UTF-8', PATH: '/usr/sbin:/usr/bin:/sbin:/bin'},
+    env: {
+      DO_NOT_TRACK: '1', HOME: '/root', LANG: 'C.UTF-8', PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+    },
     stdio: ['ignore', 'ignore', 'ignore'],
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM')
@@ -129,7 +133,9 @@ export async function startAgent(extraConf = ''): Promise<TestAgent> {
     throw error
   }
 
-  return {confPath, dir, pid: child.pid!, port, stop, url}
+  return {
+    confPath, dir, pid: child.pid!, port, stop, url,
+  }
 }
 
 /** Run `fn` with a fresh agent, holding the machine-wide lock; always stops the agent. */

@@ -26,7 +26,9 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?
     json = JSON.parse(r.stdout)
   } catch {}
 
-  return {code: r.status, json, stderr: r.stderr, stdout: r.stdout}
+  return {
+    code: r.status, json, stderr: r.stderr, stdout: r.stdout,
+  }
 }
 
 /** Like runCli, but does not block the event loop: use it when the test itself serves something the CLI talks to. */
@@ -47,12 +49,14 @@ export async function runCliAsync(args: string[], options: {env?: NodeJS.Process
   })
   child.stdin.end(options.input ?? '')
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
-  const code = await new Promise<null | number>((resolve) => child.on('close', (c) => resolve(c)))
+  const code = await new Promise<null | number>(resolve => child.on('close', c => resolve(c)))
   clearTimeout(timer)
   let json: any
   try {
     json = JSON.parse(stdout)
   } catch {}
 
-  return {code, json, stderr, stdout}
+  return {
+    code, json, stderr, stdout,
+  }
 }

@@ -24,7 +24,7 @@ describe('buildinfo on the real agent', () => {
 
 describe('status on the real agent', () => {
   test('a running agent: the verdict is "cannot link, no ACLK" with its exit code, and the agent\'s own view is shown', async () => {
-    await withAgent(async (agent) => {
+    await withAgent(async agent => {
       const r = runCli(['status', '--json', '--agent-url', agent.url])
       assert.equal(r.code, EXIT.noAclk, r.stderr)
       const s = r.json.result
@@ -56,7 +56,7 @@ describe('status on the real agent', () => {
 
 async function serve(handler: (res: import('node:http').ServerResponse) => void): Promise<{server: Server; url: string}> {
   const server = createServer((_req, res) => handler(res))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return {server, url: `http://127.0.0.1:${(server.address() as {port: number}).port}`}
 }
 
@@ -74,7 +74,7 @@ describe('status with a broken agent API (a cloud-capable build, from a fixture 
 
   test('invalid JSON from the agent → agent unreachable, one line, no stack trace', async () => {
     const dir = await fakeNetdata()
-    const {server, url} = await serve((res) => res.end('{"version": "v1.42.0", nope'))
+    const {server, url} = await serve(res => res.end('{"version": "v1.42.0", nope'))
     try {
       const r = await runCliAsync(['status', '--netdata', `${dir}/netdata`, '--lib-dir', dir, '--config-dir', dir, '--agent-url', url])
       assert.equal(r.code, EXIT.notClaimed, r.stdout + r.stderr)
