@@ -99,7 +99,7 @@ export function proxyFromEnv(env: NodeJS.ProcessEnv, target?: string): Proxy {
     }
   }
 
-  return {kind: 'none', source: 'env (no proxy variable set)'}
+  return {kind: 'none', source: 'env: no https_proxy/HTTPS_PROXY/all_proxy set'}
 }
 
 export function describeProxy(p: Proxy): string {

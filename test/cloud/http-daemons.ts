@@ -1,7 +1,9 @@
 // Loopback daemons for the HTTPS-client and claim tests: a throw-away TLS certificate, a node HTTPS server, and the real
 // tinyproxy / danted from Debian (shared/fixtures/proxies), each started directly and stopped by its own pid.
 import {execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {
+  mkdtempSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs'
 import {createServer as createHttps, type Server} from 'node:https'
 import {createServer as createNet, connect as netConnect} from 'node:net'
 import type {IncomingMessage, ServerResponse} from 'node:http'
@@ -23,8 +25,23 @@ export async function freePort(): Promise<number> {
 
 /** A self-signed certificate for localhost/127.0.0.1 (also the CA to trust). */
 export function makeCert(dir: string): {certPath: string; cert: string; key: string} {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'server.key'),
-    '-out', join(dir, 'server.crt'), '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], {stdio: 'ignore'})
+  execFileSync('openssl', ['req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    join(dir, 'server.key'),
+    '-out',
+    join(dir, 'server.crt'),
+    '-days',
+    '30',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1'], {stdio: 'ignore'})
   return {cert: readFileSync(join(dir, 'server.crt'), 'utf8'), certPath: join(dir, 'server.crt'), key: readFileSync(join(dir, 'server.key'), 'utf8')}
 }
 
@@ -38,18 +55,18 @@ export interface TestHttps {
 export async function startHttps(dir: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestHttps> {
   const {cert, certPath, key} = makeCert(dir)
   const server: Server = createHttps({cert, key}, handler)
-  const sockets = new Set<import('node:net').Socket>()
-  server.on('connection', (s) => {
+  const sockets = new Set<import('node:stream').Duplex>()
+  server.on('connection', s => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as {port: number}
   return {
     caPath: certPath,
     async close() {
       for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await new Promise<void>(resolve => server.close(() => resolve()))
     },
     port,
     url: `https://localhost:${port}`,
@@ -64,7 +81,7 @@ export interface Daemon {
 
 async function waitPort(port: number, ready: (data: Buffer) => boolean, probe: Buffer): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
+    const ok = await new Promise<boolean>(resolve => {
       const s = netConnect(port, '127.0.0.1')
       const done = (v: boolean) => {
         s.destroy()
@@ -72,7 +89,7 @@ async function waitPort(port: number, ready: (data: Buffer) => boolean, probe: B
       }
 
       s.once('connect', () => s.write(probe))
-      s.once('data', (d) => done(ready(d)))
+      s.once('data', d => done(ready(d)))
       s.once('error', () => done(false))
       s.setTimeout(500, () => done(false))
     })
@@ -91,8 +108,8 @@ export async function startTinyproxy(auth?: {user: string; pass: string}): Promi
   const conf = template.replaceAll('@PORT@', String(port)).replaceAll('@USER@', auth?.user ?? '').replaceAll('@PASS@', auth?.pass ?? '')
   writeFileSync(join(dir, 'tinyproxy.conf'), conf)
   const child = spawn('/usr/bin/tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], {stdio: 'ignore'})
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-  await waitPort(port, (d) => d.toString().startsWith('HTTP/'), Buffer.from('GET / HTTP/1.0\r\n\r\n'))
+  const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+  await waitPort(port, d => d.toString().startsWith('HTTP/'), Buffer.from('GET / HTTP/1.0\r\n\r\n'))
   return {
     pid: child.pid!,
     port,
@@ -112,8 +129,8 @@ export async function startDanted(): Promise<Daemon> {
   const conf = readFileSync(join(SHARED, 'fixtures/proxies/danted.conf'), 'utf8').replaceAll('@PORT@', String(port))
   writeFileSync(join(dir, 'danted.conf'), conf)
   const child = spawn('/usr/sbin/danted', ['-f', join(dir, 'danted.conf'), '-p', join(dir, 'danted.pid')], {detached: true, stdio: 'ignore'})
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-  await waitPort(port, (d) => d[0] === 5, Buffer.from([5, 1, 0]))
+  const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+  await waitPort(port, d => d[0] === 5, Buffer.from([5, 1, 0]))
   return {
     pid: child.pid!,
     port,

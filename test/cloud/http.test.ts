@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {after, before, describe, test} from 'node:test'
+import {
+  after, before, describe, test,
+} from 'node:test'
 
-import {httpsRequest, parseProxy, proxyFromEnv, redactUrl} from '../../src/cloud/http.js'
+import {
+  httpsRequest, parseProxy, proxyFromEnv, redactUrl,
+} from '../../src/cloud/http.js'
 import {UserError} from '../../src/errors.js'
-import {type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps} from './http-daemons.js'
+import {
+  type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps,
+} from './http-daemons.js'
 
 async function failure(p: Promise<unknown>): Promise<UserError> {
   try {
@@ -53,6 +59,7 @@ describe('httpsRequest against loopback servers', () => {
   let proxy: Daemon
   let authProxy: Daemon
   let socks: Daemon
+
   before(async () => {
     dir = mkdtempSync('/tmp/nc-http-test.')
     server = await startHttps(dir, (req, res) => {
@@ -64,16 +71,17 @@ describe('httpsRequest against loopback servers', () => {
       }
 
       let body = ''
-      req.on('data', (c) => {
+      req.on('data', c => {
         body += c
       })
       req.on('end', () => {
         res.writeHead(200, {'content-type': 'application/json'})
         res.end(JSON.stringify({body, method: req.method}))
       })
-    })
-    ;[proxy, authProxy, socks] = await Promise.all([startTinyproxy(), startTinyproxy({pass: 'pw123', user: 'u1'}), startDanted()])
+    });
+    [proxy, authProxy, socks] = await Promise.all([startTinyproxy(), startTinyproxy({pass: 'pw123', user: 'u1'}), startDanted()])
   })
+
   after(async () => {
     assert.equal(await proxy.stop(), 0)
     assert.equal(await authProxy.stop(), 0)
