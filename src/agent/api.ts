@@ -7,7 +7,7 @@ import {request as httpsRequest} from 'node:https'
 
 export type ApiAnswer =
   | {ok: false; url: string; error: 'http' | 'invalid-json' | 'refused' | 'timeout' | 'too-large' | 'unreachable'; message: string; status?: number}
-  | {ok: true; url: string; json: any; ms: number}
+  | {ok: true; url: string; json: any; ms: number; body: string}
 
 const MAX_BODY = 16 * 1024 * 1024
 
@@ -40,8 +40,9 @@ export function getJson(base: string, path: string, timeoutMs = 3000): Promise<A
         }
 
         try {
+          const body = Buffer.concat(chunks).toString('utf8')
           resolve({
-            json: JSON.parse(Buffer.concat(chunks).toString('utf8')), ms: Math.round(performance.now() - started), ok: true, url,
+            body, json: JSON.parse(body), ms: Math.round(performance.now() - started), ok: true, url,
           })
         } catch {
           resolve({
