@@ -1,0 +1,197 @@
+// `enable` / `disable`: cloud.conf `[global] enabled` in the file this era's agent reads (netdata-facts.md §2).
+//
+// Era rules: v1.22–v1.40 read `enabled` as a boolean (yes/true/on/auto → on), v1.41–v1.47 know yes/no/auto
+// (case-sensitive; unset = auto), v2.x do not read it at all (refused: unclaiming is what works there).
+// NETDATA_DISABLE_CLOUD in the agent's environment overrides the file on v1.41–v1.47 (detected, warned).
+// `enable` on a build without the ACLK refuses (noAclk) unless --force; `disable` proceeds there: it is harmless,
+// and the setting is kept if the build is later replaced by one with cloud support.
+
+import {type BuildinfoReport, buildinfoFromAgent, buildinfoFromFile} from './buildinfo.js'
+import {
+  accountOwner, type FileOwner, MODES, updateFileAtomically,
+} from '../config/write.js'
+import {ConfigDocument} from '../config/document.js'
+import {cloudPaths} from '../agent/cloud-paths.js'
+import {
+  type EraRules, eraRules, interpretEnabled, UNKNOWN_ERA_NOTE,
+} from '../agent/era.js'
+import {type Install, requireInstall} from '../agent/install.js'
+import {restartAgent} from '../agent/restart.js'
+import {netdataPids, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
+import {parseVersion, type Version} from '../agent/version.js'
+import {UserError} from '../errors.js'
+import type {Warning} from '../ui/output.js'
+
+export type RestartState = 'done' | 'needed' | 'not-needed'
+
+export interface ChangeOptions {
+  dryRun?: boolean
+  restart?: boolean
+  /** a saved `netdata -W buildinfo` output to use instead of running the agent (support and tests) */
+  buildinfoFile?: string
+}
+
+export interface ToggleOptions extends ChangeOptions {
+  action: 'disable' | 'enable'
+  /** enable: write `auto` (v1.41–v1.47) instead of `yes` */
+  auto?: boolean
+  /** enable: write even when the build has no ACLK */
+  force?: boolean
+}
+
+export interface ToggleResult {
+  action: 'disable' | 'enable'
+  /** the cloud.conf this agent reads */
+  file: string
+  changed: boolean
+  created: boolean
+  dryRun: boolean
+  /** `enabled` as written before / after (null: not set) */
+  before: null | string
+  after: null | string
+  /** what the agent makes of it */
+  effectiveBefore: string
+  effectiveAfter: string
+  /** line of `enabled` after the change (1-based), null when unset */
+  line: null | number
+  era: string
+  version: null | string
+  cloudSupport: BuildinfoReport['cloud']['support']
+  restart: RestartState
+  restartDetail: string
+  /** NETDATA_DISABLE_CLOUD where the service environment sets it */
+  environment: ServiceEnvVar[]
+  /** the unified diff (with --dry-run) */
+  diff?: string
+  warnings: Warning[]
+}
+
+export interface BuildContext {
+  build: BuildinfoReport
+  version: null | Version
+  rules: EraRules
+  warnings: Warning[]
+}
+
+/** The build and era the change is judged against. */
+export async function buildContext(install: Install, buildinfoFile?: string): Promise<BuildContext> {
+  const build = buildinfoFile ? await buildinfoFromFile(buildinfoFile) : await buildinfoFromAgent(install)
+  const version = build.version ? parseVersion(build.version) : null
+  const warnings: Warning[] = version ? [] : [{message: UNKNOWN_ERA_NOTE}]
+  return {
+    build, rules: eraRules(version), version, warnings,
+  }
+}
+
+/** Restart the agent when asked to; otherwise say whether a restart is needed, and why. */
+export async function settleRestart(install: Install, changed: boolean, options: ChangeOptions, why: string): Promise<{state: RestartState; detail: string; warning?: Warning}> {
+  if (!changed) return {detail: 'nothing changed', state: 'not-needed'}
+  if (options.dryRun) return {detail: `after applying: ${why}`, state: 'needed'}
+  if (options.restart) {
+    const r = await restartAgent()
+    if (r.ok) return {detail: `restarted with ${r.command.join(' ')} (${r.why})`, state: 'done'}
+    return {detail: why, state: 'needed', warning: {fix: `restart it: ${r.command.join(' ')}`, message: `the agent was not restarted: ${r.message}`}}
+  }
+
+  if (netdataPids(install).length === 0) return {detail: 'the agent is not running: the change applies when it starts', state: 'not-needed'}
+  return {detail: why, state: 'needed'}
+}
+
+/** Owner and mode for files netdata-cloud creates in cloud.d: the agent's `run as user` and its primary group. */
+export function agentOwner(install: Install, warnings: Warning[]): FileOwner | undefined {
+  const owner = accountOwner(install.runAsUser)
+  if (!owner) warnings.push({message: `the agent's user ${install.runAsUser} does not exist here: a new file gets the running user as its owner`})
+  return owner ?? undefined
+}
+
+const EFFECT = {auto: 'auto', no: 'off', yes: 'on'} as const
+
+export async function toggleCloud(install: Install, options: ToggleOptions): Promise<ToggleResult> {
+  requireInstall(install)
+  const {build, rules, version, warnings} = await buildContext(install, options.buildinfoFile)
+  const enable = options.action === 'enable'
+  if (rules.enabled === 'ignored') {
+    throw new UserError('unsupported', `this agent (${build.version}, ${rules.name}) does not read cloud.conf [global] enabled: a v2 agent links whenever it is claimed`, {
+      fix: enable
+        ? 'claim the node: netdata-cloud claim'
+        : 'disconnect it: netdata-cloud unclaim (removes cloud.d credentials, claim.conf and NETDATA_CLAIM_* so it is not re-claimed), then restart the agent',
+      ref: 'netdata-facts.md §2.2, §4.5',
+    })
+  }
+
+  if (options.auto && rules.enabled !== 'ondemand') {
+    throw new UserError('unsupported', `\`enabled = auto\` is understood by v1.41–v1.47 only; this agent is ${rules.name} (there \`auto\` simply means yes)`, {fix: 'run `netdata-cloud enable` without --auto'})
+  }
+
+  if (enable && build.cloud.support !== 'yes' && !options.force) {
+    throw new UserError('noAclk', `this agent build has no ACLK (Netdata Cloud: ${build.cloud.raw.trim() || 'not shown'}${build.cloud.reason ? `, ${build.cloud.reason}` : ''}): enabling the cloud link would change nothing; nothing was written`, {
+      fix: 'install a build with Netdata Cloud support (e.g. the kickstart static build), or pass --force to write cloud.conf anyway',
+    })
+  }
+
+  if (build.cloud.support !== 'yes') {
+    warnings.push({
+      message: enable
+        ? 'this build has no ACLK: the setting is written (--force) but has no effect until the agent is replaced by a build with cloud support'
+        : 'this build has no ACLK, so the cloud link is off anyway; the setting is kept for a future build with cloud support',
+    })
+  }
+
+  const value = enable ? (options.auto ? 'auto' : 'yes') : 'no'
+  const paths = cloudPaths(install, version)
+  const owner = agentOwner(install, warnings)
+  const seen: {before: null | string} = {before: null}
+  const update = updateFileAtomically(paths.cloudConf, text => {
+    const doc = text === null ? ConfigDocument.empty() : ConfigDocument.parse(text)
+    const current = doc.get('global', 'enabled')
+    seen.before = current?.value ?? null
+    // already in effect (e.g. `true` on v1.37 for enable): leave the file alone, so a second run changes nothing
+    if (current && interpretEnabled(rules, current.value).effective === EFFECT[value]) return text
+    doc.set('global', 'enabled', value)
+    return doc.render()
+  }, {
+    createDir: {mode: MODES.cloudDir, owner}, dryRun: options.dryRun, mode: MODES.cloudConf, owner, what: 'cloud.conf',
+  })
+  const afterDoc = update.after === null ? null : ConfigDocument.parse(update.after)
+  const afterSetting = afterDoc?.get('global', 'enabled')
+
+  const environment = readServiceEnvironment(install).filter(v => v.name === 'NETDATA_DISABLE_CLOUD')
+  for (const v of environment) {
+    if (rules.enabled === 'ondemand') {
+      warnings.push({
+        fix: `remove it from ${v.source.replace(/:\d+$/, '')}, then restart the agent`,
+        message: `NETDATA_DISABLE_CLOUD=${v.value} is set for the agent (${v.source}): it overrides cloud.conf and keeps the cloud link off`,
+      })
+    } else warnings.push({message: `NETDATA_DISABLE_CLOUD is set (${v.source}) but ${rules.name} agents do not read it (v1.41–v1.47 do)`})
+  }
+
+  const why = 'v1 agents read cloud.conf only when they start'
+  const restart = await settleRestart(install, update.changed, options, why)
+  if (restart.warning) warnings.push(restart.warning)
+  let diff: string | undefined
+  if (options.dryRun) {
+    const {unifiedDiff} = await import('../config/diff.js')
+    diff = await unifiedDiff(update.path, update.before, update.after)
+  }
+
+  return {
+    action: options.action,
+    after: afterSetting?.value ?? null,
+    before: seen.before,
+    changed: update.changed,
+    cloudSupport: build.cloud.support,
+    created: update.created,
+    diff,
+    dryRun: Boolean(options.dryRun),
+    effectiveAfter: interpretEnabled(rules, afterSetting?.value).effective,
+    effectiveBefore: interpretEnabled(rules, seen.before ?? undefined).effective,
+    environment,
+    era: rules.name,
+    file: update.path,
+    line: afterSetting?.line ?? null,
+    restart: restart.state,
+    restartDetail: restart.detail,
+    version: build.version,
+    warnings,
+  }
+}
