@@ -22,6 +22,7 @@ export default class Unclaim extends BaseCommand {
     'rotate-key': Flags.boolean({description: 'also remove the key pair (a new one is made at the next claim)'}),
     'regenerate-guid': Flags.boolean({description: 'give the node a new machine GUID (cloned VMs/images only: it becomes a new node everywhere)'}),
     restart: Flags.boolean({description: 'restart the agent afterwards (systemd, then service)'}),
+    reload: Flags.boolean({allowNo: true, default: true, description: 'v1 agents: tell the running agent (netdatacli reload-claiming-state); --no-reload to skip'}),
     'buildinfo-file': Flags.string({description: 'treat the agent build as this saved `netdata -W buildinfo` says (testing)', hidden: true}),
   }
 
@@ -33,6 +34,7 @@ export default class Unclaim extends BaseCommand {
       dryRun: flags['dry-run'],
       install: discoverInstall(this.installOptions(flags)),
       regenerateGuid: flags['regenerate-guid'],
+      reload: flags.reload,
       restart: flags.restart,
       rotateKey: flags['rotate-key'],
     }

@@ -37,6 +37,8 @@ export interface UnclaimOptions {
   regenerateGuid?: boolean
   /** restart the agent afterwards (systemd / service); otherwise say that a restart is needed */
   restart?: boolean
+  /** v1: `netdatacli reload-claiming-state` on a running agent (default true) */
+  reload?: boolean
   buildinfoFile?: string
   /** ask the running agent for its node id (default true) */
   askAgent?: boolean
@@ -213,7 +215,7 @@ async function afterUnclaim(options: UnclaimOptions, plan: UnclaimPlan): Promise
     return {messages: [r.message ?? 'restart failed'], state: 'failed'}
   }
 
-  if (!plan.v2 && options.install.netdatacli && !options.regenerateGuid) {
+  if (!plan.v2 && options.reload !== false && options.install.netdatacli && !options.regenerateGuid) {
     const a = await netdatacli(options.install.netdatacli, ['reload-claiming-state'])
     if (a.state === 'ok') return {messages: ['the running agent reloaded its claiming state: it is no longer claimed', 'restart it anyway to start clean (systemctl restart netdata)'], state: 'reloaded'}
     messages.push(a.state === 'no-agent' ? 'the agent is not running' : `netdatacli reload-claiming-state: ${a.message}`)
