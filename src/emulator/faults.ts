@@ -29,7 +29,7 @@ export const FAULTS = {
   'env-bad-json': {summary: '/env: 200 with truncated JSON', targets: ['env']},
   'env-no-mqttv5': {summary: '/env: transports list only MQTTv3', targets: ['env']},
   'challenge-wrong-key': {summary: 'challenge: the secret is encrypted to another RSA key', targets: ['challenge']},
-  'password-rejected': {summary: 'password: 403 ErrInvalidChallengeResponse, even for the right answer', targets: ['password']},
+  'password-rejected': {summary: 'password: 401 ErrInvalidChallengeResponse, even for the right answer', targets: ['password']},
   banned: {summary: 'env/challenge/password: 403 ErrNodeBanned with errorNonRetryable:true', targets: OTP},
   'retry-after': {
     summary: 'env/challenge/password: 503 with errorRetryDelaySeconds S; claim: 503 ErrServiceUnavailable with Retry-After: S',
