@@ -17,6 +17,11 @@ import {errnoCode, UserError} from '../errors.js'
 export const LOCK_NAME = '.netdata-cloud.lock'
 const BREAK_SUFFIX = '.break'
 const DEFAULT_WAIT_MS = 5000
+/** how long a run waits for another one's lock: NETDATA_CLOUD_LOCK_WAIT_MS, default 5 s */
+const defaultWait = () => {
+  const ms = Number(process.env.NETDATA_CLOUD_LOCK_WAIT_MS)
+  return Number.isFinite(ms) && ms >= 0 && process.env.NETDATA_CLOUD_LOCK_WAIT_MS !== '' ? ms : DEFAULT_WAIT_MS
+}
 
 export interface Lock {
   path: string
@@ -137,7 +142,7 @@ export function acquireLock(dir: string, options: {waitMs?: number} = {}): Lock 
     return {path, release: () => release(path)}
   }
 
-  const deadline = Date.now() + (options.waitMs ?? DEFAULT_WAIT_MS)
+  const deadline = Date.now() + (options.waitMs ?? defaultWait())
   const content = `${process.pid} ${processStartTime(process.pid) ?? ''}\n`
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     const fd = createExclusive(path, content)
