@@ -1,0 +1,81 @@
+// Connections to Cloud hosts for the steps after tls: reuse an idle TLS connection to the same host:port (env,
+// challenge, password and often the WebSocket share one), otherwise open a new one the same way the network
+// steps did (resolve, TCP, proxy tunnel, TLS), counting round trips.
+
+import type {TLSSocket} from 'node:tls'
+
+import {connectOrder, resolveHost} from '../dns.js'
+import type {LinkContext, OpenConnection} from '../link-types.js'
+import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
+import {tcpConnect} from '../tcp.js'
+import {tlsHandshake} from '../tls-probe.js'
+
+export function keepConnection(ctx: LinkContext, conn: OpenConnection): void {
+  if (!conn.socket.destroyed && conn.socket.writable) ctx.idle.push(conn)
+}
+
+export async function takeConnection(ctx: LinkContext, host: string, port: number, signal: AbortSignal): Promise<{conn?: OpenConnection; error?: string; reused: boolean}> {
+  while (ctx.idle.length > 0) {
+    const i = ctx.idle.findIndex(c => c.host === host && c.port === port)
+    if (i === -1) break
+    const [c] = ctx.idle.splice(i, 1)
+    if (!c.socket.destroyed && c.socket.writable && c.socket.readable) return {conn: c, reused: true}
+  }
+
+  const opened = await dialTls(ctx, host, port, signal)
+  return {...opened, reused: false}
+}
+
+/** Open a verified TLS connection to host:port through the configured proxy. */
+export async function dialTls(ctx: LinkContext, host: string, port: number, signal: AbortSignal): Promise<{conn?: OpenConnection; error?: string}> {
+  const proxy = ctx.settings.proxy.value
+  const viaProxy = proxy.kind === 'http' || proxy.kind === 'socks5' || proxy.kind === 'socks5h'
+  const hopHost = viaProxy ? proxy.host ?? '' : host
+  const hopPort = viaProxy ? proxy.port ?? 0 : port
+  const answer = await resolveHost(hopHost, ctx.timeoutMs, signal)
+  const addresses = connectOrder(answer)
+  if (addresses.length === 0) return {error: `cannot resolve ${hopHost}`}
+  let socket
+  for (const a of addresses) {
+    const r = await tcpConnect(a, hopPort, ctx.timeoutMs, signal)
+    ctx.roundTrips++
+    if (r.socket) {
+      socket = r.socket
+      break
+    }
+  }
+
+  if (!socket) return {error: `cannot connect to ${hopHost}:${hopPort}`}
+  let stream: import('node:stream').Duplex = socket
+  if (viaProxy) {
+    let target = host
+    if (proxy.kind === 'socks5') {
+      const t = connectOrder(await resolveHost(host, ctx.timeoutMs, signal))
+      if (t.length === 0) return {error: `cannot resolve ${host}`}
+      target = t[0]
+    }
+
+    const tunnel = proxy.kind === 'http' ? await httpConnect(socket, proxy, target, port, signal) : await socks5Connect(socket, proxy, target, port, ctx.timeoutMs, signal)
+    ctx.roundTrips += tunnel.exchanges
+    if (!tunnel.ok || !tunnel.stream) {
+      socket.destroy()
+      return {error: tunnel.detail}
+    }
+
+    stream = tunnel.stream
+  }
+
+  const tls = await tlsHandshake(stream, host, {
+    extraCa: ctx.settings.extraCa.map(c => c.value), insecure: ctx.settings.insecure, signal, timeoutMs: ctx.timeoutMs,
+  })
+  ctx.roundTrips += tls.protocol === 'TLSv1.3' ? 1 : 2
+  if (!tls.ok || !tls.socket) {
+    tls.socket?.destroy()
+    return {error: `TLS to ${host}:${port}: ${tls.verifyError ?? tls.error}`}
+  }
+
+  ctx.connections++
+  const conn = {host, port, socket: tls.socket as TLSSocket}
+  ctx.disposers.push(() => conn.socket.destroy())
+  return {conn}
+}
