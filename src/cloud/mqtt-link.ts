@@ -66,7 +66,11 @@ export function isCredentialsRejection(code: number, protocol: '3.1.1' | '5'): b
   return protocol === '5' ? code === 0x86 || code === 0x87 : code === 4 || code === 5
 }
 
+/** how long the session is held open after SUBACK before the PING, to catch a broker that drops it */
+export const HOLD_MS = 100
+
 export interface MqttOptions {
+  holdMs?: number
   host: string
   port: number
   protocol: '3.1.1' | '5'
@@ -190,6 +194,20 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
       }
     }
 
+    // stay connected a moment: a broker that accepts and then drops the session (ACLs, a DisconnectReq) shows here
+    if (!client.connected) throw new Error('the broker closed the connection after CONNACK')
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('close', onClose)
+        resolve()
+      }, o.holdMs ?? HOLD_MS)
+      const onClose = () => {
+        clearTimeout(timer)
+        reject(new Error(`the broker closed the connection ${o.holdMs ?? HOLD_MS} ms or less after CONNACK`))
+      }
+
+      client.once('close', onClose)
+    })
     o.onStage?.('ping')
     const pingStarted = Date.now()
     await new Promise<void>((resolve, reject) => {
@@ -216,7 +234,11 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
   } catch (error) {
     stop()
     return {
-      detail: `MQTT session failed: ${(error as Error).message}`, exchanges, ok: false, stage: 'ping',
+      detail: `MQTT session failed after CONNACK 0: ${(error as Error).message}`,
+      exchanges,
+      fix: 'the broker accepts the credentials but drops the session: check for a DisconnectReq in the agent log, or a proxy that cuts WebSockets',
+      ok: false,
+      stage: 'ping',
     }
   } finally {
     o.signal.removeEventListener('abort', stop)
