@@ -77,3 +77,13 @@ export async function otpExchange(emu: Emulator, node: NodeIdentity, version = '
   const secret = decryptChallenge(node, json(challenge).challenge)
   return curl(emu, ['-X', 'POST', '-d', JSON.stringify({response: secret.toString('base64')}), `${auth}/node/${node.claimId}/password`])
 }
+
+/** curl that discards the body and reports the status and how many bytes came (for endless answers). */
+export function curlCount(emu: Pick<Emulator, 'caPath'>, args: string[]): Promise<{code: number; status: number; bytes: number}> {
+  return new Promise(resolve => {
+    execFile('curl', ['-sS', '--cacert', emu.caPath, '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...args], {encoding: 'utf8'}, (error, stdout) => {
+      const [status, bytes] = stdout.trim().split(' ').map(Number)
+      resolve({bytes, code: error ? Number((error as {code?: number}).code) : 0, status})
+    })
+  })
+}
