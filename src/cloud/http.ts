@@ -128,6 +128,9 @@ export async function httpsRequest(req: HttpsRequest, options: HttpsOptions = {}
     : new undici.Agent({connect: proxy.kind === 'socks5' ? socksConnector(proxy, tls, timeoutMs) : tls})
   const started = performance.now()
   let expired = false
+  // Cloud answers a claim still being processed with a bare `102` status line plus a body and a close; undici reports
+  // the 102 as informational and then fails to parse the rest. Keep the status so the caller can still map it.
+  let informational: number | undefined
   const timer = setTimeout(() => {
     expired = true
     dispatcher.destroy().catch(() => {})
@@ -138,6 +141,9 @@ export async function httpsRequest(req: HttpsRequest, options: HttpsOptions = {}
       dispatcher,
       headers: req.headers,
       method: req.method,
+      onInfo({statusCode}) {
+        if (statusCode >= 102 && statusCode !== 103) informational = statusCode
+      },
     })
     const chunks: Buffer[] = []
     let size = 0
@@ -158,6 +164,9 @@ export async function httpsRequest(req: HttpsRequest, options: HttpsOptions = {}
     }
   } catch (error) {
     if (error instanceof UserError) throw error
+    if (informational && !expired) return {
+      body: '', headers: {}, ms: Math.round(performance.now() - started), proxy, status: informational,
+    }
     throw classifyTransportError(error, {
       expired, proxy, target, timeoutMs,
     })

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict'
 import {createPrivateKey, createPublicKey} from 'node:crypto'
-import {chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
+} from 'node:fs'
 import {join} from 'node:path'
-import {after, before, describe, test} from 'node:test'
+import {
+  after, before, describe, test,
+} from 'node:test'
 
 import {lookupUser} from '../../src/agent/accounts.js'
 import {ensureKeyPair} from '../../src/agent/keypair.js'
@@ -79,9 +83,11 @@ describe('claim inputs, answers and keys', () => {
 describe('token sources and the key pair on disk', () => {
   let dir: string
   const user = lookupUser('netdata')!
+
   before(() => {
     dir = mkdtempSync('/tmp/nc-claim-unit.')
   })
+
   after(() => rmSync(dir, {force: true, recursive: true}))
 
   test('readClaimToken: file (final newline stripped), world-readable warning; env removed from the environment', async () => {
@@ -89,13 +95,17 @@ describe('token sources and the key pair on disk', () => {
     writeFileSync(f, 'tok-FILE-12345678\n', {mode: 0o644})
     chmodSync(f, 0o644)
     const env: NodeJS.ProcessEnv = {NETDATA_CLAIM_TOKEN: 'tok-ENV-87654321'}
-    const r = await readClaimToken({env, file: f, interactive: false, prompt: async () => 'x'})
+    const r = await readClaimToken({
+      env, file: f, interactive: false, prompt: async () => 'x',
+    })
     assert.equal(r.token, 'tok-FILE-12345678')
     assert.match(r.warnings[0], /readable by every user/)
     assert.equal(env.NETDATA_CLAIM_TOKEN, undefined, 'the env token must not reach children')
     const e = await readClaimToken({env: {NETDATA_CLAIM_TOKEN: 'tok-ENV-87654321'}, interactive: false, prompt: async () => 'x'})
     assert.deepEqual([e.token, e.source], ['tok-ENV-87654321', 'NETDATA_CLAIM_TOKEN'])
-    const s = await readClaimToken({env: {}, interactive: false, prompt: async () => 'x', readStdin: () => 'tok-STDIN-1234\r\n', stdin: true})
+    const s = await readClaimToken({
+      env: {}, interactive: false, prompt: async () => 'x', readStdin: () => 'tok-STDIN-1234\r\n', stdin: true,
+    })
     assert.equal(s.token, 'tok-STDIN-1234')
     const p = await readClaimToken({env: {}, interactive: true, prompt: async () => 'tok-PROMPT-1234'})
     assert.equal(p.source, 'prompt')
