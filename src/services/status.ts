@@ -8,6 +8,7 @@ import {type CloudSettings, readCloudSettings, redactUrl} from '../agent/cloud-s
 import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {runBinary} from '../agent/run-binary.js'
+import {readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
 import {parseVersion, type Version} from '../agent/version.js'
 import {type Buildinfo, parseBuildinfo} from '../agent/buildinfo.js'
 import {type ErrorCode, EXIT} from '../errors.js'
@@ -70,6 +71,8 @@ export interface StatusReport {
     machineGuid: null | string
   }
   running: AgentView & {online: boolean | null; state?: string}
+  /** cloud-related variables in the agent's service environment, secrets masked */
+  serviceEnv: ServiceEnvVar[]
   findings: Finding[]
   verdict: Verdict
   offline: boolean
@@ -104,10 +107,15 @@ export async function getStatus(install: Install, options: {offline?: boolean; t
   ])
   const versionText = build?.version ?? running.version ?? null
   const version: null | Version = versionText ? parseVersion(versionText) : null
-  const settings = readCloudSettings(install, version)
+  const serviceEnv = readServiceEnvironment(install)
+  const agentEnv = Object.fromEntries(readServiceEnvironment(install, {reveal: true}).map(v => [v.name, v.value]))
+  const settings = readCloudSettings(install, version, agentEnv)
   const identity = readIdentity(settings.paths, {cloudConf: settings.cloudConf, v2: settings.rules.claim === 'claim.conf'})
   const findings: Finding[] = settings.warnings.map(message => ({level: 'warn', message}))
   for (const note of install.notes) findings.push({level: 'warn', message: note})
+  for (const v of serviceEnv.filter(e => e.name.startsWith('NETDATA_CLAIM_'))) {
+    findings.push({fix: `remove it from ${v.source} once the node is claimed`, level: 'warn', message: `${v.name} is set in the agent's environment (${v.source}): v2 agents claim from it at start`})
+  }
 
   const misplaced = settings.paths.wrongPlaces.filter(p => existsSync(p))
   for (const p of misplaced) {
@@ -166,6 +174,7 @@ export async function getStatus(install: Install, options: {offline?: boolean; t
     },
     offline: Boolean(options.offline),
     running: {...running, online, state: running.cloud?.status},
+    serviceEnv,
     verdict: {code: 'ok', message: '', state: 'linked'},
   }
   report.verdict = decide(report, identity)

@@ -38,6 +38,7 @@ export function renderStatus(r: StatusReport): string {
   }
 
   rows.push(['Running agent', agentText])
+  if (r.serviceEnv.length > 0) rows.push(['Service env', r.serviceEnv.map(e => `${e.name}=${e.value} [${e.source}]`).join('; ')])
   const width = Math.max(...rows.map(([k]) => k.length))
   let out = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n'
   if (r.findings.length > 0) {
