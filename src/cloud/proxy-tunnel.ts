@@ -180,7 +180,7 @@ function readHead(socket: Duplex, request: string, signal: AbortSignal): Promise
 const SOCKS5_REPLIES: Record<string, [number, string]> = {
   AddressNotSupported: [8, 'address type not supported'],
   CommandNotSupported: [7, 'command not supported'],
-  ConnectionNotAllowed: [2, 'connection not allowed by ruleset'],
+  NotAllowed: [2, 'connection not allowed by ruleset'],
   ConnectionRefused: [5, 'connection refused by the target'],
   Failure: [1, 'general SOCKS server failure'],
   HostUnreachable: [4, 'host unreachable'],
