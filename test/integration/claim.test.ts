@@ -55,9 +55,7 @@ describe('claim and unclaim against the emulator', () => {
 
   before(async () => {
     emu = await startEmulator({rooms: [ROOM], tokens: [TOKEN]})
-    stubDir = readdirSync('/tmp').includes('nc-claim-stub') ? '/tmp/nc-claim-stub' : '/tmp/nc-claim-stub'
-    rmSync(stubDir, {force: true, recursive: true})
-    mkdirSync(stubDir)
+    stubDir = mkdtempSync('/tmp/nc-claim-stub.')
     stub = await startHttps(stubDir, (req, res) => {
       req.resume()
       req.on('end', () => {
@@ -162,14 +160,22 @@ describe('claim and unclaim against the emulator', () => {
     }
   }
 
-  test('403 token rejected → claimRejected', () => rejected(['token-rejected'], [], EXIT.claimRejected, /token.*403/))
-  test('422 unknown room (the emulator\'s own check) → claimRejected', () => rejected([], ['--rooms', '99999999-1111-4222-8333-944445555666'], EXIT.claimRejected, /room ids.*ErrInvalidRoomID/))
+  test('403 token rejected → claimRejected', async () => {
+    await rejected(['token-rejected'], [], EXIT.claimRejected, /token.*403/)
+  })
+  test('422 unknown room (the emulator\'s own check) → claimRejected', async () => {
+    await rejected([], ['--rooms', '99999999-1111-4222-8333-944445555666'], EXIT.claimRejected, /room ids.*ErrInvalidRoomID/)
+  })
   test('409 already claimed → claimRejected, fix says a new id', async () => {
     const r = await rejected(['already-claimed'], [], EXIT.claimRejected, /already claimed.*409/)
     assert.match(r.json.error.fix, /--force|--id/)
   })
-  test('102 claim in progress → cloudApi', () => rejected(['claim-in-progress'], [], EXIT.cloudApi, /processing.*102/))
-  test('503 → cloudApi', () => rejected(['retry-after:5@claim'], [], EXIT.cloudApi, /unavailable \(503\)/))
+  test('102 claim in progress → cloudApi', async () => {
+    await rejected(['claim-in-progress'], [], EXIT.cloudApi, /processing.*102/)
+  })
+  test('503 → cloudApi', async () => {
+    await rejected(['retry-after:5@claim'], [], EXIT.cloudApi, /unavailable \(503\)/)
+  })
   test('a stalled Cloud → timeout at --timeout', async () => {
     const t = Date.now()
     await rejected(['stall@claim'], ['--timeout', '1500'], EXIT.timeout, /no complete answer within 1500 ms/)
