@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {constants, createPrivateKey, privateDecrypt} from 'node:crypto'
 import {
-  existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
 } from 'node:fs'
 import {join} from 'node:path'
 import {
