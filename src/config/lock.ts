@@ -1,16 +1,17 @@
-
 // The lock that keeps two netdata-cloud runs from interleaving their edits of one directory's files.
 //
-// Node has no flock(), so this is an O_EXCL lock file, `<dir>/.netdata-cloud.lock`, holding "pid starttime".
+// Node has no flock(), so this is a lock file, `<dir>/.netdata-cloud.lock`, holding "pid starttime", created
+// complete (written privately, then link()ed into place) so a reader never sees it empty.
 // A lock whose process is gone (or whose pid now belongs to a younger process) is stale and is broken under a
 // second, short-lived O_EXCL "break" file, so two runs that find the same stale lock cannot both take it.
 // The lock is re-entrant within one process (the claim flow locks cloud.d once and writes several files in it).
 // Waiting uses Atomics.wait: callers stay synchronous, and a CLI run has nothing else to do meanwhile.
 
+import {randomBytes} from 'node:crypto'
 import {
-  closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync,
+  closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync,
 } from 'node:fs'
-import {join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 
 import {errnoCode, UserError} from '../errors.js'
 
@@ -110,9 +111,17 @@ function breakStale(path: string, ino: number): void {
   const breakPath = path + BREAK_SUFFIX
   const fd = createExclusive(breakPath, `${process.pid}`)
   if (fd === undefined) {
-    // another run is breaking it; a break file older than 5 s belongs to a crashed run
+    // another run is breaking it, or one that was killed while doing so left its break file behind
     try {
-      if (Date.now() - lstatSync(breakPath).mtimeMs > 5000) unlinkSync(breakPath)
+      const bfd = openSync(breakPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      let pid = 0
+      try {
+        pid = Number(readFileSync(bfd, 'utf8'))
+      } finally {
+        closeSync(bfd)
+      }
+
+      if ((Number.isInteger(pid) && pid > 0 && !alive(pid)) || Date.now() - lstatSync(breakPath).mtimeMs > 5000) unlinkSync(breakPath)
     } catch {}
 
     return
@@ -131,6 +140,46 @@ function breakStale(path: string, ino: number): void {
 }
 
 /**
+ * Create the lock with its content already in it: write a private file, then link() it to the lock name (EEXIST:
+ * held). A run killed at any point leaves either no lock, a complete lock, or a private file removed later.
+ */
+function createLock(path: string, content: string): number | undefined {
+  const mine = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`
+  const fd = createExclusive(mine, content)
+  if (fd === undefined) return undefined
+  try {
+    linkSync(mine, path)
+    return fstatSync(fd).ino
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return undefined
+    throw lockError(path, error)
+  } finally {
+    closeSync(fd)
+    try {
+      unlinkSync(mine)
+    } catch {}
+  }
+}
+
+/** Remove the private files (`.netdata-cloud.lock.<pid>.<hex>`) of runs killed before they could. */
+function removeDeadPrivates(path: string): void {
+  const prefix = basename(path) + '.'
+  let names: string[] = []
+  try {
+    names = readdirSync(dirname(path))
+  } catch {}
+
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.[\da-f]+$/.exec(name.slice(prefix.length)) : null
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
+      try {
+        unlinkSync(join(dirname(path), name))
+      } catch {}
+    }
+  }
+}
+
+/**
  * Take `<dir>/.netdata-cloud.lock`, waiting up to `waitMs` for another run to finish.
  * Throws UserError('locked') naming the holder's pid when it does not.
  */
@@ -145,11 +194,10 @@ export function acquireLock(dir: string, options: {waitMs?: number} = {}): Lock 
   const deadline = Date.now() + (options.waitMs ?? defaultWait())
   const content = `${process.pid} ${processStartTime(process.pid) ?? ''}\n`
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-    const fd = createExclusive(path, content)
-    if (fd !== undefined) {
-      const {ino} = fstatSync(fd)
-      closeSync(fd)
+    const ino = createLock(path, content)
+    if (ino !== undefined) {
       held.set(path, {count: 1, ino})
+      removeDeadPrivates(path)
       return {path, release: () => release(path)}
     }
 
