@@ -24,6 +24,8 @@ export abstract class BaseCommand extends Command {
   static baseFlags = globalFlags
   static enableJsonFlag = true
   protected warnings: Warning[] = []
+  /** Set by a long-running command that printed its --json envelope early (emulator), so run() prints no second one. */
+  protected jsonPrinted = false
 
   /** Do the command's work and return what to show. */
   abstract execute(): Promise<Outcome<unknown>>
@@ -32,7 +34,7 @@ export abstract class BaseCommand extends Command {
     const outcome = await this.execute()
     this.warnings.push(...(outcome.warnings ?? []))
     if (this.jsonEnabled()) {
-      printText(JSON.stringify(envelope(this.id ?? '', outcome.exitCode === 0, outcome.result, this.warnings), null, 2) + '\n')
+      if (!this.jsonPrinted) printText(JSON.stringify(envelope(this.id ?? '', outcome.exitCode === 0, outcome.result, this.warnings), null, 2) + '\n')
     } else {
       printText(outcome.render())
       for (const w of this.warnings) printError(`warning: ${w.message}`)

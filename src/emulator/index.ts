@@ -5,6 +5,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {errnoCode, UserError} from '../errors.js'
 import {redactSecrets, registerSecret} from '../ui/redact.js'
 import {generateCertificates, type LeafKind} from './certificates.js'
 import type {EmulatorContext} from './context.js'
@@ -102,6 +103,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port = await server.listen(options.port ?? 0, host)
   } catch (error) {
     if (!options.stateDir) rmSync(dir, {force: true, recursive: true})
+    const code = errnoCode(error)
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new UserError('tcp', `cannot listen on ${host}:${options.port ?? 0}: ${code}`, {cause: error, fix: 'choose another --port or --host (--port 0 picks a free port)'})
     throw error
   }
 
