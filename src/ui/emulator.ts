@@ -42,7 +42,7 @@ export function renderEmulatorBanner(info: EmulatorInfo): string {
     `  state           ${info.stateDir ?? 'in memory (use --state DIR to keep claimed nodes)'}`,
     '',
     'Trust its CA:',
-    `  this tool       netdata-cloud link --ca ${info.caPath}   (or NODE_EXTRA_CA_CERTS=${info.caPath})`,
+    `  this tool       netdata-cloud link --ca ${info.caPath}   (claim: --ca too)`,
     `  an agent        SSL_CERT_FILE=${info.caPath} in the agent's environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…)`,
     `  curl            curl --cacert ${info.caPath} '${info.url}/api/v1/env?v=2.11.0&cap=proto,ctx&claim_id=<uuid>'`,
     '',
