@@ -16,9 +16,11 @@ export interface Run {
   json?: any
 }
 
-export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<Run> {
+export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; uid?: number; gid?: number} = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, ...args], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...options.env}, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, ...args], {
+      cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...options.env}, gid: options.gid, stdio: ['pipe', 'pipe', 'pipe'], uid: options.uid,
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => {

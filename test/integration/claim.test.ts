@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {constants, createPrivateKey, privateDecrypt} from 'node:crypto'
 import {
-  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
 } from 'node:fs'
 import {join} from 'node:path'
 import {
@@ -127,6 +127,22 @@ describe('claim and unclaim against the emulator', () => {
     assert.equal(statSync(guid).uid, user.uid)
     assert.ok(r.json.warnings.some((w: any) => /machine GUID/.test(w.message)))
     assert.equal(emu.records.claims.at(-1)!.hostname, 'other-name')
+  })
+
+  test('not root and not the run-as user → permission, nothing written; as the run-as user (netdata) → claimed', async () => {
+    const l = layout()
+    chmodSync(l.dir, 0o755)
+    const nobody = lookupUser('nobody')!
+    writeFileSync(join(l.dir, 'ca.pem'), emu.caPem, {mode: 0o644})
+    const before = snapshot(l.dir)
+    const args = ['claim', ...l.flags, '--buildinfo-file', V1, '--url', emu.url, '--ca', join(l.dir, 'ca.pem'), '--no-reload', '--json']
+    const r = await cli(args, {env: {HOME: '/tmp', NETDATA_CLAIM_TOKEN: TOKEN}, gid: nobody.gid, uid: nobody.uid})
+    assert.equal(r.code, EXIT.permission, r.stdout + r.stderr)
+    assert.match(r.json.error.message, /root or as the agent's user \(netdata\)/)
+    assert.deepEqual(snapshot(l.dir), before)
+    const ok = await cli(args, {env: {HOME: '/tmp', NETDATA_CLAIM_TOKEN: TOKEN}, gid: user.gid, uid: user.uid})
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+    assert.equal(statSync(join(l.cloudDir, 'claimed_id')).uid, user.uid)
   })
 
   test('--dry-run: shows the request with the token masked and the cloud.conf diff; sends and writes nothing', async () => {
