@@ -106,14 +106,14 @@ describe('faults', () => {
     ]
     for (const [fault, status, key] of cases) {
       emu.setFaults([fault])
-      const r = await claim(emu, makeNode())
+      const r = await claim(emu, node)
       assert.equal(r.status, status, fault)
       assert.ok(r.body.includes(`"errorMsgKey":"${key}"`), `${fault}: ${r.body}`)
       if (fault.startsWith('retry-after')) assert.ok(r.headers.includes('Retry-After: 7'), r.headers.join('|'))
     }
 
     emu.setFaults(['claim-in-progress'])
-    const r = await claim(emu, makeNode())
+    const r = await claim(emu, node)
     // curl takes 102 for an interim answer: it shows the status line (what the v1 script reads), not the body
     assert.match(r.raw, /^HTTP\/1\.1 102 Processing\r\n/)
     const raw = await rawRequest(emu, `PUT /api/v1/spaces/nodes/${node.claimId} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}`)
