@@ -66,8 +66,9 @@ export default class Link extends BaseCommand {
     }
     let report
     if (flags.emulator) {
-      const {startEmulator} = await import('../emulator/index.js')
-      report = await linkEmulator(startEmulator, {...options, faults: flags.fault})
+      // imported inside the start function, so the throw-away key is generated (thread pool) while it loads
+      const start = async (o: {faults?: string[]}) => (await import('../emulator/index.js')).startEmulator(o)
+      report = await linkEmulator(start, {...options, faults: flags.fault})
     } else report = await linkNode(discoverInstall(this.installOptions(flags)), options)
     return {exitCode: report.exitCode, render: () => renderLink(report), result: report}
   }

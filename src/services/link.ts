@@ -251,7 +251,8 @@ export async function linkEmulator(start: StartEmulator, options: LinkOptions & 
   })
   const version = versionFrom(options.asVersion)
   const extraCa = readCaFiles(options.caFiles)
-  const [emulator, keys] = await Promise.all([start({faults: options.faults}), keyPair])
+  const mqttModules = Promise.all([import('ws'), import('mqtt')]).catch(() => {})
+  const [emulator, keys] = await Promise.all([start({faults: options.faults}), keyPair, mqttModules])
   const dir = mkdtempSync(join(tmpdir(), 'netdata-cloud-link-'))
   try {
     const keyPath = join(dir, 'private.pem')
