@@ -17,18 +17,15 @@ import {
 } from './clients.js'
 
 describe('emulator start-up', () => {
-  test('startEmulator takes well under a second (median of 5 fresh starts, nothing cached)', async () => {
-    const times: number[] = []
+  // start-up time is measured by `npm run bench` (no timed assertions in tests); here: fresh starts each work
+  test('five fresh starts in a row each serve, and close cleanly', async () => {
     for (let i = 0; i < 5; i++) {
-      const t = performance.now()
       const emu = await startEmulator()
-      times.push(performance.now() - t)
+      const r = await curl(emu, [`${emu.url}/api/v1/env?v=2.11.0&cap=proto,ctx&claim_id=${makeNode().claimId}`])
+      assert.equal(r.status, 200, r.stderr)
+      assert.equal(json(r).encoding, 'proto')
       await emu.close()
     }
-
-    times.sort((a, b) => a - b)
-    console.log(`startEmulator ms: ${times.map(t => t.toFixed(0)).join(' ')} (median ${times[2].toFixed(0)})`)
-    assert.ok(times[2] < 800, `median start-up ${times[2]} ms`)
   })
 })
 
