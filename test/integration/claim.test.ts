@@ -20,10 +20,16 @@ import {
 import {
   cli, type Layout, makeLayout, snapshot, V1, V147, V2,
 } from './claim-env.js'
+import {ROOT} from '../helpers/cli.js'
 
 const TOKEN = 'tok-Integration-9f8e7d6c5b4a'
 const ROOM = '2a2b2c2d-1111-4222-8333-944445555666'
 const user = lookupUser('netdata')!
+const {default: Ajv} = await import('ajv') as any
+const ajv = new Ajv({allErrors: true, strict: false})
+const schema = (name: string) => JSON.parse(readFileSync(join(ROOT, 'schemas', `${name}.json`), 'utf8'))
+/** every --json document of the run, checked against schemas/ at the end */
+const documents: [string, any][] = []
 
 describe('claim and unclaim against the emulator', () => {
   let emu: Emulator
@@ -37,21 +43,11 @@ describe('claim and unclaim against the emulator', () => {
     return l
   }
 
-  const claim = (l: Layout, extra: string[], options: {build?: string; url?: string; env?: NodeJS.ProcessEnv} = {}) => cli([
-    'claim',
-    ...l.flags,
-    '--buildinfo-file',
-    options.build ?? V1,
-    '--token-file',
-    l.tokenFile,
-    '--url',
-    options.url ?? emu.url,
-    '--ca',
-    emu.caPath,
-    '--no-reload',
-    '--json',
-    ...extra,
-  ], {env: options.env})
+  const claim = async (l: Layout, extra: string[], options: {build?: string; url?: string; env?: NodeJS.ProcessEnv} = {}) => {
+    const r = await cli(['claim', ...l.flags, '--buildinfo-file', options.build ?? V1, '--token-file', l.tokenFile, '--url', options.url ?? emu.url, '--ca', emu.caPath, '--no-reload', '--json', ...extra], {env: options.env})
+    documents.push(['claim', r.json])
+    return r
+  }
 
   before(async () => {
     emu = await startEmulator({rooms: [ROOM], tokens: [TOKEN]})
@@ -306,6 +302,7 @@ describe('claim and unclaim against the emulator', () => {
     assert.equal(statSync(join(l.lib, bak, 'private.pem')).mode & 0o777, 0o600)
     assert.equal(statSync(join(l.lib, bak)).mode & 0o777, 0o700)
     const nothing = await cli(['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload', '--yes', '--json'])
+    documents.push(['unclaim', nothing.json])
     assert.equal(nothing.json.result.changed, false)
 
     const second = await claim(l, ['--rooms', ROOM])
@@ -323,6 +320,7 @@ describe('claim and unclaim against the emulator', () => {
     // --rotate-key --no-backup removes the keys too
     const rot = await cli(['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload', '--yes', '--rotate-key', '--no-backup', '--json'])
     assert.equal(rot.code, 0, rot.stdout)
+    documents.push(['unclaim', rot.json])
     assert.ok(!existsSync(join(l.cloudDir, 'private.pem')))
     assert.equal(readdirSync(l.lib).filter(n => n.startsWith('cloud.d.bak-')).length, 1)
   })
@@ -335,11 +333,23 @@ describe('claim and unclaim against the emulator', () => {
     const un = await cli(['unclaim', ...l.flags, '--buildinfo-file', V2, '--yes', '--json'])
     assert.equal(un.code, 0, un.stdout)
     assert.equal(un.json.result.oldClaimId, r.json.result.claimId)
+    documents.push(['unclaim', un.json])
     assert.doesNotMatch(readFileSync(join(l.cloudDir, 'cloud.conf'), 'utf8'), /claimed_id/)
     assert.ok(!existsSync(join(l.etc, 'claim.conf')))
     assert.equal(un.json.result.restart.state, 'needed')
     assert.ok(!un.stdout.includes(TOKEN))
     const bak = readdirSync(l.lib).find(n => n.startsWith('cloud.d.bak-'))!
     assert.ok(existsSync(join(l.lib, bak, 'claim.conf')))
+  })
+
+  test('every --json document above matches schemas/envelope.json and schemas/claim.json / unclaim.json', () => {
+    const envelope = ajv.compile(schema('envelope'))
+    const validators: Record<string, any> = {claim: ajv.compile(schema('claim')), unclaim: ajv.compile(schema('unclaim'))}
+    assert.ok(documents.filter(([, d]) => d?.ok).length >= 10, `documents: ${documents.length}`)
+    for (const [name, doc] of documents) {
+      assert.ok(envelope(doc), `envelope: ${ajv.errorsText(envelope.errors)}`)
+      if (doc.ok) assert.ok(validators[name](doc.result), `${name}: ${ajv.errorsText(validators[name].errors)}`)
+      assert.ok(!JSON.stringify(doc).includes(TOKEN))
+    }
   })
 })
