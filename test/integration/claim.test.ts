@@ -1,6 +1,7 @@
 // `claim` / `unclaim` end to end: the built CLI against the Cloud emulator (and a scripted HTTPS stub for answers the
 // emulator has no fault for), on files with real owners, through real tinyproxy for the proxy cases.
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {constants, createPrivateKey, privateDecrypt} from 'node:crypto'
 import {
   chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
@@ -139,6 +140,24 @@ describe('claim and unclaim against the emulator', () => {
     const ok = await cli(args, {env: {HOME: '/tmp', NETDATA_CLAIM_TOKEN: TOKEN}, gid: user.gid, uid: user.uid})
     assert.equal(ok.code, 0, ok.stdout + ok.stderr)
     assert.equal(statSync(join(l.cloudDir, 'claimed_id')).uid, user.uid)
+  })
+
+  test('on a terminal without a token source: a masked prompt; the token typed is never echoed', async () => {
+    const l = layout()
+    const command = `${process.execPath} ${join(ROOT, 'bin/run.js')} claim ${l.flags.join(' ')} --buildinfo-file ${V1} --url ${emu.url} --dry-run`
+    const out = await new Promise<{code: null | number; text: string}>(resolve => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {env: {...process.env, NETDATA_CLAIM_TOKEN: undefined, TERM: 'dumb'}})
+      let text = ''
+      child.stdout.on('data', d => {
+        text += d
+        if (text.includes('claim token') && !child.stdin.writableEnded) child.stdin.end(`${TOKEN}\r`)
+      })
+      child.once('close', code => resolve({code, text}))
+    })
+    assert.equal(out.code, 0, out.text)
+    assert.match(out.text, /claim token.*\*{8}/s)
+    assert.match(out.text, /\*\*\*\*5b4a/)
+    assert.ok(!out.text.includes(TOKEN))
   })
 
   test('--dry-run: shows the request with the token masked and the cloud.conf diff; sends and writes nothing', async () => {
