@@ -13,6 +13,7 @@ import type {Socket} from 'node:net'
 import {connect as tlsConnect, type TLSSocket} from 'node:tls'
 
 import {type ErrorCode, errnoCode, UserError} from '../errors.js'
+import {redactUrl} from '../agent/cloud-settings.js'
 import {registerSecret} from '../ui/redact.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -72,8 +73,11 @@ export function parseProxy(value: string | undefined, source: ProxySource = 'def
     throw new UserError('badInput', `proxy ${JSON.stringify(redactUrl(v))}: not a URL`, {fix: 'use none, env, http://[user:pass@]host:port, socks5://host:port or socks5h://host:port'})
   }
 
-  if (url.password) registerSecret(decodeURIComponent(url.password))
-  if (url.password) registerSecret(url.password)
+  if (url.password) {
+    registerSecret(url.password)
+    registerSecret(decodeSafely(url.password))
+  }
+
   if (url.protocol === 'http:') return {kind: 'http', source, url}
   if (url.protocol === 'socks5:' || url.protocol === 'socks5h:') return {
     kind: 'socks5', remoteDns: url.protocol === 'socks5h:', source, url,
@@ -107,10 +111,8 @@ export function describeProxy(p: Proxy): string {
   return `${redactUrl(p.url.href)} (${p.source})`
 }
 
-/** A URL with its password replaced, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z0-9]+:\/\/[^:/@]*:)[^@/]*@/i, '$1****@')
-}
+/** A URL with its password replaced, for messages (the one implementation lives with the cloud settings). */
+export {redactUrl} from '../agent/cloud-settings.js'
 
 /** Send one HTTPS request and read the whole (capped) answer. Throws a classified UserError on any transport failure. */
 export async function httpsRequest(req: HttpsRequest, options: HttpsOptions = {}): Promise<HttpsResponse> {
@@ -193,13 +195,22 @@ function tlsOptions(options: HttpsOptions): {ca?: string; rejectUnauthorized: bo
   return out
 }
 
+/** Percent-decode URL credentials; a malformed escape is taken literally (as curl does). */
+function decodeSafely(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
 function proxyOrigin(url: URL): string {
   return `${url.protocol}//${url.host}`
 }
 
 function proxyAuth(url: URL): {token?: string} {
   if (!url.username && !url.password) return {}
-  const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')
+  const basic = Buffer.from(`${decodeSafely(url.username)}:${decodeSafely(url.password)}`).toString('base64')
   registerSecret(basic)
   return {token: `Basic ${basic}`}
 }
@@ -216,10 +227,10 @@ function socksConnector(proxy: SocksProxy, tls: {ca?: string; rejectUnauthorized
         destination: {host, port: Number(opts.port) || 443},
         proxy: {
           host: proxy.url.hostname.replace(/^\[|\]$/g, ''),
-          password: proxy.url.password ? decodeURIComponent(proxy.url.password) : undefined,
+          password: proxy.url.password ? decodeSafely(proxy.url.password) : undefined,
           port: Number(proxy.url.port) || 1080,
           type: 5,
-          userId: proxy.url.username ? decodeURIComponent(proxy.url.username) : undefined,
+          userId: proxy.url.username ? decodeSafely(proxy.url.username) : undefined,
         },
         timeout: timeoutMs,
       })
