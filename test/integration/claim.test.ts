@@ -349,7 +349,9 @@ describe('claim and unclaim against the emulator', () => {
     const r = await claim(l, ['--direct'], {build: V2})
     assert.equal(r.code, 0, r.stdout)
     writeFileSync(join(l.etc, 'claim.conf'), `[global]\n    token = ${TOKEN}\n`, {mode: 0o640})
-    const un = await cli(['unclaim', ...l.flags, '--buildinfo-file', V2, '--yes', '--json'])
+    const guidFile = join(l.lib, 'registry/netdata.public.unique.id')
+    const oldGuid = readFileSync(guidFile, 'utf8')
+    const un = await cli(['unclaim', ...l.flags, '--buildinfo-file', V2, '--yes', '--json', '--regenerate-guid'])
     assert.equal(un.code, 0, un.stdout)
     assert.equal(un.json.result.oldClaimId, r.json.result.claimId)
     documents.push(['unclaim', un.json])
@@ -359,6 +361,11 @@ describe('claim and unclaim against the emulator', () => {
     assert.ok(!un.stdout.includes(TOKEN))
     const bak = readdirSync(l.lib).find(n => n.startsWith('cloud.d.bak-'))!
     assert.ok(existsSync(join(l.lib, bak, 'claim.conf')))
+    const newGuid = readFileSync(guidFile, 'utf8')
+    assert.match(newGuid, /^[\da-f-]{36}$/)
+    assert.notEqual(newGuid, oldGuid)
+    assert.equal(readFileSync(join(l.lib, bak, 'netdata.public.unique.id'), 'utf8'), oldGuid)
+    assert.ok(un.json.result.notes.some((n: string) => /new machine GUID.*cloned/.test(n)))
   })
 
   test('every --json document above matches schemas/envelope.json and schemas/claim.json / unclaim.json', () => {
