@@ -133,4 +133,24 @@ describe('claim with the real Debian agent', () => {
       }
     })
   })
+
+  test('unclaim with the running agent: claimed_id removed and backed up, the agent\'s refusal of reload reported, a restart asked for', async () => {
+    await withAgent(async agent => {
+      const lib = join(agent.dir, 'lib')
+      const id = '5e5e5e5e-1111-4222-8333-944445555666'
+      writeFileSync(join(lib, 'cloud.d', 'claimed_id'), id)
+      const flags = ['--netdata', netdata, '--config-dir', join(agent.dir, 'etc'), '--lib-dir', lib, '--agent-url', agent.url]
+      const r = await cli(['unclaim', ...flags, '--yes', '--json'])
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      assert.equal(r.json.result.oldClaimId, id)
+      assert.equal(r.json.result.oldNodeId, null, 'the Debian agent has no node id')
+      assert.equal(r.json.result.restart.state, 'needed')
+      assert.match(r.json.result.restart.messages.join('\n'), /cannot be claimed/)
+      assert.ok(!readdirSync(join(lib, 'cloud.d')).includes('claimed_id'))
+      const bak = readdirSync(lib).find(n => n.startsWith('cloud.d.bak-'))!
+      assert.equal(readFileSync(join(lib, bak, 'claimed_id'), 'utf8'), id)
+      assert.ok(alive(agent.pid))
+      assert.ok(await agentAnswers(agent))
+    })
+  })
 })
