@@ -44,3 +44,11 @@ test('command interface snapshot: names, aliases, args, flags (with char, type, 
   if (process.env.UPDATE_SNAPSHOT) writeFileSync(file, JSON.stringify(summary, null, 2) + '\n')
   assert.deepEqual(summary, JSON.parse(readFileSync(file, 'utf8')))
 })
+
+test('bin/run.js --version (its fast path, no oclif) prints exactly what oclif prints', () => {
+  const fast = execFileSync(process.execPath, [join(ROOT, 'bin/run.js'), '--version'], {encoding: 'utf8'})
+  const script = `const {execute} = await import(${JSON.stringify(join(ROOT, 'dist/bundle/cli.js'))}); await execute({args: ['--version'], dir: ${JSON.stringify(join(ROOT, 'bin/run.js'))}})`
+  const oclif = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
+  assert.match(fast, /^netdata-cloud\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/)
+  assert.equal(fast, oclif)
+})
