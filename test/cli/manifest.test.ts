@@ -52,3 +52,21 @@ test('bin/run.js --version (its fast path, no oclif) prints exactly what oclif p
   assert.match(fast, /^netdata-cloud\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/)
   assert.equal(fast, oclif)
 })
+
+test('the bundle\'s fast paths (scripts/bundle-fast-paths.js) give the same results as what they stand in front of', async () => {
+  const {compareIds, fastEjs, fastStringWidth} = await import('../../scripts/bundle-fast-paths.js')
+  const {createRequire} = await import('node:module')
+  const require = createRequire(join(ROOT, 'node_modules/@oclif/core/package.json'))
+  const stringWidth = require('string-width')
+  const ejs = require('ejs')
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8'))
+  const texts = Object.values<any>(manifest.commands).flatMap(c => [c.id, c.description ?? '', ...(c.examples ?? []), ...Object.values<any>(c.flags).flatMap(f => [f.name, f.description ?? ''])])
+  const words = [...texts.flatMap(t => t.split(/\s+/)), 'a', 'B', '-', 'a-b', 'a1', '1a', 'é', '©', '®', '\u00AD', 'e\u0301', '↔', '日本', '😀', '\u001B[1mbold\u001B[22m', '', 'x\ty', '—', '…', '“q”']
+  const ids = [...Object.keys(manifest.commands), ...words]
+  const sign = (n: number) => Math.sign(n)
+  for (const a of ids) for (const b of ids.slice(0, 60)) assert.equal(sign(compareIds(a, b)), sign(a.localeCompare(b)), `${a} vs ${b}`)
+  const fastWidth = fastStringWidth(stringWidth)
+  for (const w of [...words, ...texts]) assert.equal(fastWidth(w), stringWidth(w), JSON.stringify(w))
+  const fast = fastEjs(ejs)
+  for (const t of [...texts, '<%= config.bin %> x', 'a <%- 1 %>']) assert.equal(fast.render(t, {config: {bin: 'nc'}}), ejs.render(t, {config: {bin: 'nc'}}))
+})
