@@ -88,11 +88,12 @@ const IMPLEMENTATION_RULE = {
 
 async function statusBuildinfo(install: Install): Promise<Buildinfo | null> {
   if (!install.netdata) return null
-  const [text, v] = await Promise.all([runBinary(install.netdata, ['-W', 'buildinfo']), runBinary(install.netdata, ['-v'])])
+  const text = await runBinary(install.netdata, ['-W', 'buildinfo'])
   if (text.exitCode !== 0 || text.failed) return null
   try {
     const b = parseBuildinfo(text.stdout, `${install.netdata} -W buildinfo`)
-    if (!b.version) b.version = /netdata (v\S+)/.exec(v.stdout)?.[1] ?? null
+    // every era's text carries the version; ask `-v` only when it does not (one process less on the common path)
+    if (!b.version) b.version = /netdata (v\S+)/.exec((await runBinary(install.netdata, ['-v'])).stdout)?.[1] ?? null
     return b
   } catch {
     return null
