@@ -3,7 +3,6 @@
 // Plain node:http (the agent is on loopback, no proxy, no TLS): small, fast to load, and with a hard size cap.
 
 import {request as httpRequest} from 'node:http'
-import {request as httpsRequest} from 'node:https'
 
 export type ApiAnswer =
   | {ok: false; url: string; error: 'http' | 'invalid-json' | 'refused' | 'timeout' | 'too-large' | 'unreachable'; message: string; status?: number}
@@ -11,11 +10,12 @@ export type ApiAnswer =
 
 const MAX_BODY = 16 * 1024 * 1024
 
-export function getJson(base: string, path: string, timeoutMs = 3000): Promise<ApiAnswer> {
+export async function getJson(base: string, path: string, timeoutMs = 3000): Promise<ApiAnswer> {
   const url = new URL(path, base.endsWith('/') ? base : base + '/').toString()
   const started = performance.now()
+  // node:https (and tls under it) costs ~10 ms to load: only an https:// agent URL needs it
+  const request = url.startsWith('https:') ? (await import('node:https')).request : httpRequest
   return new Promise(resolve => {
-    const request = url.startsWith('https:') ? httpsRequest : httpRequest
     const req = request(url, {headers: {accept: 'application/json'}, timeout: timeoutMs}, res => {
       const chunks: Buffer[] = []
       let size = 0

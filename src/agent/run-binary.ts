@@ -1,5 +1,9 @@
-// Run the agent's own binaries (netdata, netdatacli) with a timeout. execa is loaded on first use only.
-// Nothing secret is ever passed on a command line here.
+// Run the agent's own binaries (netdata, netdatacli) with a timeout. Nothing secret is ever passed on a command line.
+//
+// node:child_process rather than execa: these are short, argv-only calls (no shell, no pipes, no streaming), and
+// loading execa cost ~40 ms of every `status` start even bundled (bench/: status --json 5.75× → see docs/bench.md).
+
+import {execFile} from 'node:child_process'
 
 export interface RunResult {
   exitCode: number | undefined
@@ -10,20 +14,27 @@ export interface RunResult {
   failed?: string
 }
 
-export async function runBinary(file: string, args: string[], options: {timeoutMs?: number; input?: string} = {}): Promise<RunResult> {
-  const {execa} = await import('execa')
-  const r = await execa(file, args, {
-    env: {LANG: 'C', LC_ALL: 'C'},
-    extendEnv: true,
-    input: options.input,
-    maxBuffer: 16 * 1024 * 1024,
-    reject: false,
-    stdin: options.input === undefined ? 'ignore' : 'pipe',
-    stripFinalNewline: false,
-    timeout: options.timeoutMs ?? 5000,
+export function runBinary(file: string, args: string[], options: {timeoutMs?: number; input?: string} = {}): Promise<RunResult> {
+  return new Promise(resolve => {
+    const child = execFile(file, args, {
+      encoding: 'utf8',
+      env: {...process.env, LANG: 'C', LC_ALL: 'C'},
+      killSignal: 'SIGKILL',
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: options.timeoutMs ?? 5000,
+    }, (error, stdout, stderr) => {
+      const e = error as (NodeJS.ErrnoException & {code?: number | string; killed?: boolean; signal?: string}) | null
+      const spawnFailed = e && typeof e.code === 'string' && e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+      const timedOut = Boolean(e?.killed && e.signal === 'SIGKILL')
+      resolve({
+        exitCode: e ? (typeof e.code === 'number' ? e.code : undefined) : 0,
+        failed: spawnFailed ? String(e.code) : undefined,
+        stderr: String(stderr ?? ''),
+        stdout: String(stdout ?? ''),
+        timedOut,
+      })
+    })
+    if (options.input === undefined) child.stdin?.end()
+    else child.stdin?.end(options.input)
   })
-  const failed = r.failed && r.exitCode === undefined && !r.timedOut ? (r.code ?? r.shortMessage) : undefined
-  return {
-    exitCode: r.exitCode, failed, stderr: String(r.stderr ?? ''), stdout: String(r.stdout ?? ''), timedOut: Boolean(r.timedOut),
-  }
 }
