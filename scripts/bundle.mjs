@@ -14,12 +14,11 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'dist/bundle')
 
-// Bundled: @oclif/core and chalk (loaded on every start), and the pure-ESM packages on the status/buildinfo/enable
-// paths: execa (its ~60 files cost ~150 ms from node_modules, ~55 ms bundled), diff, ini. Left to node_modules:
+// Bundled: @oclif/core and chalk (loaded on every start), and diff (pure ESM, on the enable/disable path). Left to node_modules:
 // every other dependency (undici, mqtt, ws, socks, @peculiar/x509, @inquirer/prompts); the code loads them with
 // `await import()` where it needs them, and bundling CommonJS packages such as ws and mqtt changes their interop
 // (a default export is not the constructor any more: link's MQTT step failed that way).
-const BUNDLED = new Set(['@oclif/core', 'chalk', 'diff', 'execa', 'ini'])
+const BUNDLED = new Set(['@oclif/core', 'chalk', 'diff'])
 const {dependencies} = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 const external = ['typescript', ...Object.keys(dependencies).filter(d => !BUNDLED.has(d))]
 
