@@ -45,7 +45,7 @@ export function processStartTime(pid: number): null | string {
   }
 }
 
-function alive(pid: number, start: string | undefined): boolean {
+function alive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0)
   } catch (error) {
