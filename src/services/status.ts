@@ -86,6 +86,9 @@ const IMPLEMENTATION_RULE = {
   'one-per-build': 'v1.30–v1.31 have one implementation per build; the key does not exist',
 } as const
 
+/** the service variables that change what the cloud link does (netdata-facts.md §4.3, §5.8, §5.9) */
+const LINK_VARIABLES = /^(NETDATA_DISABLE_CLOUD|NETDATA_CLAIM_\w+|NETDATA_EXTRA_CLAIM_OPTS|https?_proxy|socks_proxy|no_proxy|SSL_CERT_(FILE|DIR))$/
+
 async function statusBuildinfo(install: Install): Promise<Buildinfo | null> {
   if (!install.netdata) return null
   const text = await runBinary(install.netdata, ['-W', 'buildinfo'])
@@ -108,7 +111,7 @@ export async function getStatus(install: Install, options: {offline?: boolean; t
   ])
   const versionText = build?.version ?? running.version ?? null
   const version: null | Version = versionText ? parseVersion(versionText) : null
-  const serviceEnv = readServiceEnvironment(install)
+  const serviceEnv = readServiceEnvironment(install).filter(v => LINK_VARIABLES.test(v.name))
   const agentEnv = Object.fromEntries(readServiceEnvironment(install, {reveal: true}).map(v => [v.name, v.value]))
   const settings = readCloudSettings(install, version, agentEnv)
   const identity = readIdentity(settings.paths, {cloudConf: settings.cloudConf, v2: settings.rules.claim === 'claim.conf'})
