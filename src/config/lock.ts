@@ -57,12 +57,24 @@ function alive(pid: number, start?: string): boolean {
 }
 
 function createExclusive(path: string, content: string): number | undefined {
+  let fd: number
   try {
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return undefined
+    throw lockError(path, error)
+  }
+
+  try {
     writeSync(fd, content)
     return fd
   } catch (error) {
-    if (errnoCode(error) === 'EEXIST') return undefined
+    // disk full: leave nothing behind
+    closeSync(fd)
+    try {
+      unlinkSync(path)
+    } catch {}
+
     throw lockError(path, error)
   }
 }

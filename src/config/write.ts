@@ -422,6 +422,8 @@ export function updateFileAtomically(
   }
 
   if (dir.missing || options.dryRun) return run()
+  // read once before locking, so an unreadable or invalid file is reported as itself, not as a lock problem
+  readFileForEdit(target, {what: options.what})
   const lock = acquireLock(dir.real, {waitMs: options.lockWaitMs})
   try {
     return run()
