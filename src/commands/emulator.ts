@@ -16,7 +16,7 @@ export default class Emulator extends BaseCommand {
       description: 'port to listen on (0 = a free one)', default: 0, min: 0, max: 65_535,
     }),
     state: Flags.string({description: 'directory for state.json (tokens, rooms, claimed nodes with their keys) and ca.pem'}),
-    fault: Flags.string({description: 'a named fault, NAME[:NUMBER][@ENDPOINT], repeatable or comma-separated (docs/emulator.md lists them)', multiple: true}),
+    fault: Flags.string({description: 'a named fault, NAME[:NUMBER][@ENDPOINT], repeatable or comma-separated (the README lists them)', multiple: true}),
     token: Flags.string({description: 'a claim token to accept (repeatable); default: one random token, shown by --json', multiple: true}),
     room: Flags.string({description: 'a room id to accept (repeatable); default: one random UUID', multiple: true}),
     hostname: Flags.string({description: 'a name for the certificate (repeatable); the first is used in URLs. Default localhost and 127.0.0.1', multiple: true}),

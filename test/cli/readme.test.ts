@@ -34,3 +34,20 @@ test('the quick start is exactly two commands, the second being npm test', () =>
   const command = /\.\/bin\/run\.js (\w+)/.exec(lines[0])![1]
   assert.ok(command in manifest.commands, `${command} is a command`)
 })
+
+test('the README command reference is what `oclif readme` generates from the commands now (npm run readme)', async () => {
+  const {cpSync, copyFileSync, mkdtempSync, rmSync, symlinkSync} = await import('node:fs')
+  const {execFileSync} = await import('node:child_process')
+  const dir = mkdtempSync('/tmp/nc-readme.')
+  try {
+    for (const f of ['package.json', 'oclif.manifest.json', 'README.md']) copyFileSync(join(ROOT, f), join(dir, f))
+    cpSync(join(ROOT, 'dist'), join(dir, 'dist'), {recursive: true})
+    cpSync(join(ROOT, 'bin'), join(dir, 'bin'), {recursive: true})
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+    execFileSync(join(ROOT, 'node_modules/.bin/oclif'), ['readme', '--no-aliases'], {cwd: dir, env: {...process.env, NODE_TEST_CONTEXT: undefined, OCLIF_SKIP_UPDATE_CHECK: '1'}, stdio: 'ignore'})
+    const block = (text: string) => text.slice(text.indexOf('<!-- commands -->'), text.indexOf('<!-- commandsstop -->'))
+    assert.equal(block(readme), block(readFileSync(join(dir, 'README.md'), 'utf8')))
+  } finally {
+    rmSync(dir, {force: true, recursive: true})
+  }
+})
