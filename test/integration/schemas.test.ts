@@ -38,3 +38,28 @@ test('an error envelope matches schemas/envelope.json', () => {
   assert.ok(envelope(out), ajv.errorsText(envelope.errors))
   assert.equal(out.error.code, 'badInput')
 })
+
+test('enable/disable, implementation (show and switch) and link --json match their schemas', async () => {
+  const {mkdirSync, mkdtempSync} = await import('node:fs')
+  const dirs = () => {
+    const d = mkdtempSync('/tmp/nc-schema.')
+    mkdirSync(join(d, 'etc'))
+    mkdirSync(join(d, 'lib'))
+    return ['--config-dir', join(d, 'etc'), '--lib-dir', join(d, 'lib')]
+  }
+
+  const fixture = (name: string) => ['--buildinfo-file', join(ROOT, 'test/fixtures/buildinfo', name)]
+  const on = dirs()
+  check('toggle', runCli(['enable', '--json', ...fixture('D-v1.40.0.txt'), ...on]).json)
+  check('toggle', runCli(['disable', '--json', '--dry-run', ...fixture('D-v1.40.0.txt'), ...on]).json)
+  check('toggle', runCli(['enable', '--json', '--auto', ...fixture('E-v1.42.0.txt'), ...dirs()]).json)
+  check('implementation', runCli(['implementation', '--json']).json)
+  check('implementation', runCli(['implementation', 'legacy', '--json', ...fixture('C-v1.32.1-both.txt'), ...dirs()]).json)
+  const {runCliAsync} = await import('../helpers/cli.js')
+  const link = await runCliAsync(['link', '--emulator', '--json'])
+  assert.equal(link.code, 0, link.stderr)
+  check('link', link.json)
+  const failing = await runCliAsync(['link', '--emulator', '--json', '--fault', 'no-upgrade'])
+  assert.equal(failing.json.ok, false)
+  check('link', failing.json)
+})
