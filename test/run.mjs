@@ -6,19 +6,22 @@
 // agent socket per machine. Before integration tests it makes sure the Debian packages they use are installed:
 // as root it installs them with apt, otherwise it stops with the exact command to run. It never skips silently.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {
+  existsSync, readdirSync, statSync, writeFileSync,
+} from 'node:fs'
 import {join} from 'node:path'
 
-const roots = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const roots = process.argv.slice(2).filter(a => !a.startsWith('--'))
 const files = []
-const walk = (p) => {
+const walk = p => {
   if (statSync(p).isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e))
   else if (p.endsWith('.test.ts')) files.push(p)
 }
+
 for (const r of roots.length > 0 ? roots : ['test']) walk(r)
 
-const integration = files.filter((f) => f.includes('/integration/'))
-const unit = files.filter((f) => !f.includes('/integration/'))
+const integration = files.filter(f => f.includes('/integration/'))
+const unit = files.filter(f => !f.includes('/integration/'))
 
 const NEEDED = {
   '/usr/sbin/netdata': 'netdata',
@@ -51,10 +54,12 @@ const run = (list, concurrency) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list], {stdio: 'inherit'})
   if (r.status !== 0) failed = true
 }
+
 run(unit, 2)
 run(integration, 1)
 if (files.length === 0) {
   console.error('no test files found')
   process.exit(1)
 }
+
 process.exit(failed ? 1 : 0)
