@@ -286,7 +286,7 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
   }
 
   if (agent.v2) {
-    for (const v of safeServiceEnv(install)) {
+    for (const v of readServiceEnvironment(install)) {
       if (v.name.startsWith('NETDATA_CLAIM_')) warnings.push(`${v.name} is set for the agent's service (${v.source}): the agent claims with it whenever it has no claim id; edit that file if it is stale`)
     }
   }
@@ -490,14 +490,6 @@ function fixOwnership(cloudDir: string, owner: FileOwner): void {
 function safeList(dir: string): string[] {
   try {
     return readdirSync(dir).filter(n => !n.startsWith('.netdata-cloud'))
-  } catch {
-    return []
-  }
-}
-
-function safeServiceEnv(install: Install) {
-  try {
-    return readServiceEnvironment(install)
   } catch {
     return []
   }

@@ -115,7 +115,7 @@ export async function planUnclaim(options: UnclaimOptions): Promise<UnclaimPlan>
       + 'streaming parents, the registry and Cloud will see it as a new node.' + (v2 ? ' v2 agents may restore the old GUID from status-netdata.json backups: restart and check.' : ''))
   }
 
-  for (const v of safeServiceEnv(install)) {
+  for (const v of readServiceEnvironment(install)) {
     if (v.name.startsWith('NETDATA_CLAIM_')) {
       notes.push(`${v.name} is set for the agent (${v.source}): ${v2 ? 'a v2 agent claims itself again with it on restart' : 'a Docker/kickstart start may claim again with it'}; remove it from that file`)
     }
@@ -233,10 +233,3 @@ function listFiles(dir: string): string[] {
   }
 }
 
-function safeServiceEnv(install: Install) {
-  try {
-    return readServiceEnvironment(install)
-  } catch {
-    return []
-  }
-}
