@@ -218,6 +218,7 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     assert.equal(dns.detail, `sf.nc-test: A ${sf}; AAAA ${sf}; getaddrinfo temporary failure in name resolution (nameservers 127.0.0.1)`)
     assert.doesNotMatch(dns.detail, /NXDOMAIN/)
     assert.doesNotMatch(dns.fix, /spelling/)
+    assert.match(dns.fix, /SERVFAIL/, 'not the "nameservers do not answer" fix: they did answer')
     assert.match(dnsmasqLog, /reply error is SERVFAIL/)
   })
 

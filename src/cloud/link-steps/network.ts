@@ -41,11 +41,13 @@ export const dnsStep: Step = {
       const order = connectOrder(a)
       if (order.length === 0) {
         const nx = a.v4.error === 'ENOTFOUND' || a.system.error === 'ENOTFOUND'
-        const timeout = a.v4.error === 'ETIMEOUT' || a.system.error === 'EAI_AGAIN'
+        // getaddrinfo says EAI_AGAIN for SERVFAIL and REFUSED too: only the resolver's own ETIMEOUT means "no answer"
+        const timeout = a.v4.error === 'ETIMEOUT' || a.v6.error === 'ETIMEOUT'
+        const servfail = a.v4.error === 'ESERVFAIL' || a.v6.error === 'ESERVFAIL'
         return {
           code: 'dns',
           detail: `${parts.join('; ')}; getaddrinfo ${dnsMeaning(a.system.error)}${servers}`,
-          fix: nx ? `check the spelling of ${a.host} in the ${a === first && viaProxy(ctx) ? 'proxy URL' : 'cloud URL'}` : timeout ? 'the nameservers do not answer: check /etc/resolv.conf and that UDP/TCP 53 is allowed' : 'check /etc/resolv.conf and the nameservers',
+          fix: nx ? `check the spelling of ${a.host} in the ${a === first && viaProxy(ctx) ? 'proxy URL' : 'cloud URL'}` : timeout ? 'the nameservers do not answer: check /etc/resolv.conf and that UDP/TCP 53 is allowed' : servfail ? `the nameserver failed to resolve ${a.host} (SERVFAIL): its upstream or the domain's DNS is broken; try another resolver` : 'check /etc/resolv.conf and the nameservers',
           status: 'FAIL',
         }
       }
