@@ -14,6 +14,7 @@ import type {Warning} from '../ui/output.js'
 import {
   buildContext, type ChangeOptions, type RestartState, settleRestart,
 } from './toggle-cloud.js'
+import {unifiedDiff} from '../config/diff.js' // loads the `diff` package only when called
 
 export const ERA_RULE_TEXT: Record<ImplementationKey, string> = {
   honoured: 'v1.32 reads it once when the ACLK starts (a restart applies a change); it must name an implementation this build has',
@@ -119,11 +120,7 @@ export async function switchImplementation(install: Install, requested: AclkImpl
   const after = update.after === null ? null : ConfigDocument.parse(update.after).get('cloud', 'aclk implementation')
   const restart = await settleRestart(install, update.changed, options, 'v1.32 reads `aclk implementation` once, when the ACLK starts')
   if (restart.warning) warnings.push(restart.warning)
-  let diff: string | undefined
-  if (options.dryRun) {
-    const {unifiedDiff} = await import('../config/diff.js')
-    diff = await unifiedDiff(update.path, update.before, update.after)
-  }
+  const diff = options.dryRun ? await unifiedDiff(update.path, update.before, update.after) : undefined
 
   return {
     after: after?.value ?? null,

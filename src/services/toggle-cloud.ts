@@ -21,6 +21,7 @@ import {netdataPids, readServiceEnvironment, type ServiceEnvVar} from '../agent/
 import {parseVersion, type Version} from '../agent/version.js'
 import {UserError} from '../errors.js'
 import type {Warning} from '../ui/output.js'
+import {unifiedDiff} from '../config/diff.js' // loads the `diff` package only when called
 
 export type RestartState = 'done' | 'needed' | 'not-needed'
 
@@ -168,11 +169,7 @@ export async function toggleCloud(install: Install, options: ToggleOptions): Pro
   const why = 'v1 agents read cloud.conf only when they start'
   const restart = await settleRestart(install, update.changed, options, why)
   if (restart.warning) warnings.push(restart.warning)
-  let diff: string | undefined
-  if (options.dryRun) {
-    const {unifiedDiff} = await import('../config/diff.js')
-    diff = await unifiedDiff(update.path, update.before, update.after)
-  }
+  const diff = options.dryRun ? await unifiedDiff(update.path, update.before, update.after) : undefined
 
   return {
     action: options.action,
