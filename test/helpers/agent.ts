@@ -24,7 +24,8 @@ export interface TestAgent {
   stop: () => Promise<number | null>
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

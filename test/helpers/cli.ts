@@ -31,13 +31,24 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?
   }
 }
 
-/** Like runCli, but does not block the event loop: use it when the test itself serves something the CLI talks to. */
-export async function runCliAsync(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string} = {}): Promise<CliRun> {
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  input?: string
+  timeoutMs?: number
+  cwd?: string
+  uid?: number
+  gid?: number
+}
+
+/** Run any program without blocking the event loop, and capture everything (stdout parsed as JSON when it is). */
+export async function runProcess(file: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
   const {spawn} = await import('node:child_process')
-  const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, ...args], {
+  const child = spawn(file, args, {
     cwd: options.cwd ?? ROOT,
     env: {...process.env, NO_COLOR: '1', ...options.env},
+    gid: options.gid,
     stdio: ['pipe', 'pipe', 'pipe'],
+    uid: options.uid,
   })
   let stdout = ''
   let stderr = ''
@@ -49,7 +60,10 @@ export async function runCliAsync(args: string[], options: {env?: NodeJS.Process
   })
   child.stdin.end(options.input ?? '')
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
-  const code = await new Promise<null | number>(resolve => child.on('close', c => resolve(c)))
+  const code = await new Promise<null | number>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', c => resolve(c))
+  })
   clearTimeout(timer)
   let json: any
   try {
@@ -59,4 +73,9 @@ export async function runCliAsync(args: string[], options: {env?: NodeJS.Process
   return {
     code, json, stderr, stdout,
   }
+}
+
+/** Like runCli, but does not block the event loop: use it when the test itself serves something the CLI talks to. */
+export function runCliAsync(args: string[], options: RunOptions = {}): Promise<CliRun> {
+  return runProcess(process.execPath, [`${ROOT}/bin/run.js`, ...args], options)
 }

@@ -13,7 +13,7 @@ import {
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/errors.js'
-import {type TestAgent, withAgent} from '../helpers/agent.js'
+import {alive, type TestAgent, withAgent} from '../helpers/agent.js'
 import {cli, V1} from './claim-env.js'
 
 const TOKEN = 'tok-AgentScan-0a1b2c3d4e5f'
@@ -27,15 +27,6 @@ exec ${real} "$@"
 `)
   chmodSync(path, 0o755)
   return path
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 async function agentAnswers(agent: TestAgent): Promise<boolean> {

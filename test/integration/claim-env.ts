@@ -1,49 +1,19 @@
 // Shared set-up for the claim integration tests: the built CLI run asynchronously (the emulator lives in this
 // process, so a blocking spawnSync would starve it), and a throw-away agent layout with real owners.
-import {spawn} from 'node:child_process'
 import {
   chownSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync,
 } from 'node:fs'
 import {join} from 'node:path'
 
 import {lookupUser} from '../../src/agent/accounts.js'
-import {ROOT} from '../helpers/cli.js'
+import {
+  type CliRun, ROOT, runCliAsync, type RunOptions,
+} from '../helpers/cli.js'
 
-export interface Run {
-  code: null | number
-  stdout: string
-  stderr: string
-  json?: any
-}
+export type Run = CliRun
 
-export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; uid?: number; gid?: number} = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, ...args], {
-      cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...options.env}, gid: options.gid, stdio: ['pipe', 'pipe', 'pipe'], uid: options.uid,
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', d => {
-      stdout += d
-    })
-    child.stderr.on('data', d => {
-      stderr += d
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
-    child.once('error', reject)
-    child.once('close', code => {
-      clearTimeout(timer)
-      let json: any
-      try {
-        json = JSON.parse(stdout)
-      } catch {}
-
-      resolve({
-        code, json, stderr, stdout,
-      })
-    })
-    child.stdin.end(options.input ?? '')
-  })
+export function cli(args: string[], options: RunOptions = {}): Promise<Run> {
+  return runCliAsync(args, options)
 }
 
 export const FIXTURES = join(ROOT, 'test/fixtures/buildinfo')

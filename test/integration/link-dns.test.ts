@@ -23,40 +23,14 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/errors.js'
-import {ROOT} from '../helpers/cli.js'
-
-interface Run {code: null | number; stdout: string; stderr: string; json?: any}
+import {type CliRun as Run, ROOT, runProcess} from '../helpers/cli.js'
 
 let resolvConf = ''
 
 /** The built CLI in a private mount namespace whose /etc/resolv.conf points at dnsmasq on 127.0.0.1. */
 function cliInNamespace(args: string[]): Promise<Run> {
   const quoted = args.map(a => `'${a.replaceAll('\'', String.raw`'\''`)}'`).join(' ')
-  const child = spawn('unshare', ['-m', 'sh', '-c', `mount --bind '${resolvConf}' /etc/resolv.conf && exec '${process.execPath}' '${ROOT}/bin/run.js' ${quoted}`], {
-    env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d
-  })
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d
-  })
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-  return new Promise(resolve => {
-    child.on('close', code => {
-      clearTimeout(timer)
-      let json: any
-      try {
-        json = JSON.parse(stdout)
-      } catch {}
-
-      resolve({
-        code, json, stderr, stdout,
-      })
-    })
-  })
+  return runProcess('unshare', ['-m', 'sh', '-c', `mount --bind '${resolvConf}' /etc/resolv.conf && exec '${process.execPath}' '${ROOT}/bin/run.js' ${quoted}`])
 }
 
 const step = (r: Run, id: string) => {
