@@ -8,6 +8,7 @@
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {redactUrl} from './cloud-settings.js'
 import type {Install} from './install.js'
 import {mask} from '../ui/redact.js'
 
@@ -35,8 +36,7 @@ const RELEVANT = /^(NETDATA_|DO_NOT_TRACK$|DISABLE_TELEMETRY$)|proxy$/i
 
 export function maskValue(name: string, value: string): string {
   if (SECRET_NAME.test(name)) return mask(value)
-  // proxy URLs: keep scheme, user and host, hide the password
-  return value.replace(/^([a-z\d+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:****@')
+  return redactUrl(value) // proxy URLs: keep scheme, user and host, hide the password
 }
 
 function read(path: string): null | string {

@@ -8,7 +8,7 @@ import {type CloudSettings, readCloudSettings, redactUrl} from '../agent/cloud-s
 import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {runBinary} from '../agent/run-binary.js'
-import {readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
+import {maskValue, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
 import {parseVersion, type Version} from '../agent/version.js'
 import {type Buildinfo, parseBuildinfo} from '../agent/buildinfo.js'
 import {type ErrorCode, EXIT} from '../errors.js'
@@ -111,8 +111,10 @@ export async function getStatus(install: Install, options: {offline?: boolean; t
   ])
   const versionText = build?.version ?? running.version ?? null
   const version: null | Version = versionText ? parseVersion(versionText) : null
-  const serviceEnv = readServiceEnvironment(install).filter(v => LINK_VARIABLES.test(v.name))
-  const agentEnv = Object.fromEntries(readServiceEnvironment(install, {reveal: true}).map(v => [v.name, v.value]))
+  // read once (units, drop-ins, /proc): real values resolve the proxy, masked ones are shown
+  const revealed = readServiceEnvironment(install, {reveal: true})
+  const agentEnv = Object.fromEntries(revealed.map(v => [v.name, v.value]))
+  const serviceEnv = revealed.filter(v => LINK_VARIABLES.test(v.name)).map(v => ({...v, value: maskValue(v.name, v.value)}))
   const settings = readCloudSettings(install, version, agentEnv)
   const identity = readIdentity(settings.paths, {cloudConf: settings.cloudConf, v2: settings.rules.claim === 'claim.conf'})
   const findings: Finding[] = settings.warnings.map(message => ({level: 'warn', message}))
