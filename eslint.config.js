@@ -59,4 +59,10 @@ export default [
       'unicorn/consistent-function-scoping': 'off',
     },
   },
+  {
+    // the one CommonJS file: the debug shim esbuild puts into the CommonJS bundle (scripts/bundle.mjs)
+    files: ['**/*.cjs'],
+    languageOptions: {globals: {module: 'writable', require: 'readonly'}, sourceType: 'commonjs'},
+    rules: {'@typescript-eslint/no-require-imports': 'off', 'unicorn/prefer-module': 'off'},
+  },
 ]

@@ -55,6 +55,10 @@ const CASES = [
   {args: cli('--version'), id: 'version'},
   {args: cli('--help'), id: 'help'},
   {args: cli('buildinfo', '--file', 'test/fixtures/buildinfo/D-v1.37.1-debian.txt'), id: 'buildinfo'},
+  // the same without the bundle's V8 code cache (bin/load-bundle.js): what that lever buys
+  {
+    args: cli('buildinfo', '--file', 'test/fixtures/buildinfo/D-v1.37.1-debian.txt'), env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}, id: 'buildinfo-no-cache', label: 'buildinfo --file (no code cache)',
+  },
   {
     agent: true, args: agent => cli('status', '--json', '--agent-url', agent.url), id: 'status-agent', label: 'status --json (agent)',
   },
@@ -101,11 +105,12 @@ async function measureCase(c, envs, agent) {
   }
   for (const e of envs) {
     const runs = Math.min(c.runs ?? RUNS, RUNS)
+    const env = {...e.env, ...c.env}
     const r = await alternate(args, BASE, {
-      cwd: ROOT, env: e.env, runs, timeoutMs: 60_000, warmup: Math.min(WARMUP, runs),
+      cwd: ROOT, env, runs, timeoutMs: 60_000, warmup: Math.min(WARMUP, runs),
     })
     const rss = []
-    for (let i = 0; i < RSS_RUNS; i++) rss.push((await peakRssMb(args, {cwd: ROOT, env: e.env})).mb)
+    for (let i = 0; i < RSS_RUNS; i++) rss.push((await peakRssMb(args, {cwd: ROOT, env})).mb)
     out.modes[e.id] = {
       baseMs: r.base, caseMs: r.case, exitCodes: r.codes, pairRatioMedian: r.pairRatioMedian, ratio: r.ratio, rssMb: stats(rss),
     }

@@ -2,10 +2,11 @@
 // Production entry. It loads only what the invocation needs (bench/README.md has the numbers):
 // - `--version` alone prints oclif's user agent (`netdata-cloud/0.1.0 linux-x64 node-v20.20.2`) without loading oclif;
 //   test/cli/manifest.test.ts checks it is the same text oclif prints.
-// - everything else: the bundled oclif (dist/bundle/cli.js, built by scripts/bundle.mjs) with the committed manifest;
-//   the command classes (dist/bundle/commands.js) load only when a command runs, not for --help.
+// - everything else: the bundle (dist/bundle/cli.cjs, built by scripts/bundle.mjs) with its V8 code cache
+//   (bin/load-bundle.js) and the committed manifest; a command's own modules are evaluated only when it runs.
 import {readFileSync} from 'node:fs'
 import {arch, platform, release} from 'node:os'
+import {fileURLToPath} from 'node:url'
 
 const argv = process.argv.slice(2)
 // oclif says "wsl" for the platform under WSL and "x86" for ia32: leave those to oclif.
@@ -13,6 +14,7 @@ if (argv.length === 1 && argv[0] === '--version' && platform() !== 'win32' && !/
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${platform()}-${arch()} node-${process.version}\n`)
 } else {
-  const {execute} = await import('../dist/bundle/cli.js')
-  await execute({dir: import.meta.url})
+  const {loadBundle} = await import('./load-bundle.js')
+  const {exports: cli} = loadBundle(fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url)))
+  await cli.execute({dir: import.meta.url})
 }

@@ -1,77 +1,63 @@
 #!/usr/bin/env node
-// Bundle the compiled CLI (dist/, from tsc) into dist/bundle/ with esbuild, for start-up time (bench/README.md):
-//   dist/bundle/cli.js       @oclif/core's execute() (bin/run.js loads only this; --help needs nothing else)
-//   dist/bundle/commands.js  COMMANDS: the command classes (package.json oclif.commands, strategy "explicit")
-//   dist/bundle/chunk-*.js   code they share (@oclif/core, chalk, …) and every `await import()` of our own modules
-//                            (the emulator, …), which stays a separate chunk loaded on first use.
-// Loading @oclif/core from node_modules resolves and compiles ~150 files; one chunk is much cheaper.
+// Bundle the compiled CLI (dist/, from tsc) into one CommonJS file, dist/bundle/cli.cjs, with esbuild, then train its
+// V8 code cache, dist/bundle/cli.cjs.cache (scripts/train-code-cache.mjs), for start-up time (bench/README.md):
+//   execute   @oclif/core's execute(); bin/run.js loads the file with bin/load-bundle.js and calls it
+//   COMMANDS  the command classes (package.json oclif.commands, strategy "explicit"); each is a getter, so a command's
+//             modules (and the Node built-ins they import: tls, https, crypto, …) are evaluated only when it runs
+// Every `await import()` of our own modules (the emulator, …) stays lazy inside the file (esbuild wraps the module in an
+// initialiser). Loading @oclif/core from node_modules resolves and compiles ~150 files; one file with a code cache is
+// much cheaper, and CommonJS is the format Node 20 can give a code cache to (vm.Script; ES modules cannot take one).
 import {build} from 'esbuild'
+import {execFileSync} from 'node:child_process'
 import {readdirSync, readFileSync, rmSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {fileURLToPath} from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'dist/bundle')
 
-// Bundled: @oclif/core and chalk (loaded on every start), diff (pure ESM, on the enable/disable path), and
+// Bundled: @oclif/core and chalk (loaded on every start), diff (pure ESM, on the enable/disable path), the two
+// @inquirer/prompts prompts src/ui/prompts.ts uses (ES-only: see `supported` below), and
 // @peculiar/x509 with reflect-metadata (the emulator's certificates; ~290 ms from node_modules, ~120 ms bundled, most
 // of `link --emulator`'s start-up; only namespace imports are used, so CommonJS interop is not in play).
-// Left to node_modules: every other dependency (undici, mqtt, ws, socks, @inquirer/prompts); the code loads them with
+// Left to node_modules: every other dependency (undici, mqtt, ws, socks); the code loads them with
 // `await import()` where it needs them, and bundling CommonJS packages such as ws and mqtt changes their interop
 // (a default export is not the constructor any more: link's MQTT step failed that way).
-const BUNDLED = new Set(['@oclif/core', '@peculiar/x509', 'chalk', 'diff', 'reflect-metadata'])
+const BUNDLED = new Set(['@inquirer/prompts', '@oclif/core', '@peculiar/x509', 'chalk', 'diff', 'reflect-metadata'])
 const {dependencies} = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
-const external = ['typescript', ...Object.keys(dependencies).filter(d => !BUNDLED.has(d))]
+const external = ['typescript', '@oclif/core/package.json', ...Object.keys(dependencies).filter(d => !BUNDLED.has(d))]
 
 const commands = readdirSync(join(ROOT, 'dist/commands')).filter(f => f.endsWith('.js')).map(f => f.slice(0, -3)).sort()
-// commands.js loads only the command that argv names (its own chunk), so `status` does not pay for claim's or
-// link's imports (tls, https, crypto, …); with anything else in argv[2] (a flag, help, a typo, oclif manifest) it
-// loads every command. Aliases come from the compiled command classes.
-const aliases = {}
-for (const name of commands) {
-  const {default: cls} = await import(pathToFileURL(join(ROOT, 'dist/commands', `${name}.js`)).href)
-  for (const alias of [...(cls.aliases ?? []), ...(cls.hiddenAliases ?? [])]) aliases[alias] = name
-}
-
-const commandsEntry = `const load = {${commands.map(name => `${JSON.stringify(name)}: () => import('./commands/${name}.js')`).join(', ')}}
-const aliases = ${JSON.stringify(aliases)}
-const named = process.argv[2]
-const id = Object.hasOwn(load, named ?? '') ? named : aliases[named]
-const ids = id ? [id] : Object.keys(load)
-export const COMMANDS = Object.fromEntries(await Promise.all(ids.map(async name => [name, (await load[name]()).default])))
+// A getter per command: oclif reads COMMANDS[id] when a command runs (the manifest answers --help and the command
+// list), and esbuild turns each require() of an ES module into an initialiser that runs on first use.
+const entry = `export {execute} from '@oclif/core/execute'
+export const COMMANDS = {}
+${commands.map(name => `Object.defineProperty(COMMANDS, ${JSON.stringify(name)}, {enumerable: true, get: () => require('./commands/${name}.js').default})`).join('\n')}
 `
 
 rmSync(OUT, {force: true, recursive: true})
 await build({
-  banner: {
-    // Bundled CommonJS code (most of @oclif/core) calls require() and reads __dirname; give every chunk both.
-    js: [
-      "import {createRequire as __ncCreateRequire} from 'node:module'",
-      "import {dirname as __ncDirname} from 'node:path'",
-      "import {fileURLToPath as __ncFileURLToPath} from 'node:url'",
-      'const require = __ncCreateRequire(import.meta.url)',
-      'const __filename = __ncFileURLToPath(import.meta.url)',
-      'const __dirname = __ncDirname(__filename)',
-    ].join('; '),
-  },
   bundle: true,
   // @oclif/core's engine check loads semver (~10 ms) to compare Node with *its own* package.json's engines, which it
   // finds next to __dirname, i.e. never inside dist/bundle: in the bundle it is dead weight. Our engines field stands.
   define: {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"'},
-  chunkNames: 'chunk-[hash]',
-  entryPoints: [
-    {in: join(ROOT, 'scripts/bundle-cli-entry.js'), out: 'cli'},
-    {in: 'commands-entry', out: 'commands'},
-  ],
+  entryPoints: [{in: 'commands-entry', out: 'cli'}],
+  // @oclif/core/package.json: the debug shim resolves the real `debug` from there when DEBUG is set.
   // typescript: @oclif/core requires it only to read a tsconfig in development (bin/dev.js), never in dist.
   external,
-  format: 'esm',
+  format: 'cjs',
   legalComments: 'none',
   logLevel: 'warning',
   minify: true,
+  outExtension: {'.js': '.cjs'},
   outdir: OUT,
   platform: 'node',
+  // No import() in the bundle: on Node 20, code that comes from a V8 code cache cannot run one (bin/load-bundle.js).
+  // esbuild makes each a require(): our own modules stay lazy, and the external packages left to node_modules are
+  // CommonJS (the namespace esbuild builds from require() has the same default and named exports as import()).
+  // @inquirer/prompts is ES-only, so it is bundled (src/ui/prompts.ts imports only what it uses).
+  supported: {'dynamic-import': false},
   plugins: [{
     name: 'commands-entry',
     setup(b) {
@@ -100,11 +86,18 @@ module.exports = {glob: (...a) => get().glob(...a), globSync: (...a) => get().gl
         if (!source.includes(sort)) throw new Error(`${args.path}: the command sort changed; update scripts/bundle.mjs`)
         return {contents: `const {compareIds: __ncCompareIds} = require(${FAST});\n${source.replace(sort, '.sort((a, b) => __ncCompareIds(a.id, b.id))')}`, loader: 'js'}
       })
-      // @oclif/core's logger: a no-op unless DEBUG is set (scripts/bundle-debug-shim.js)
-      b.onResolve({filter: /^debug$/}, () => ({path: join(ROOT, 'scripts/bundle-debug-shim.js')}))
-      b.onLoad({filter: /.*/, namespace: 'nc'}, () => ({contents: commandsEntry, loader: 'js', resolveDir: join(ROOT, 'dist')}))
+      // @oclif/core's logger: a no-op unless DEBUG is set (scripts/bundle-debug-shim.cjs)
+      b.onResolve({filter: /^debug$/}, () => ({path: join(ROOT, 'scripts/bundle-debug-shim.cjs')}))
+      b.onLoad({filter: /.*/, namespace: 'nc'}, () => ({contents: entry, loader: 'js', resolveDir: join(ROOT, 'dist')}))
     },
   }],
-  splitting: true,
   target: 'node20',
 })
+
+// The code cache (bin/load-bundle.js), in a child process: what its runs print goes nowhere unless it fails.
+try {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/train-code-cache.mjs')], {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
+} catch (error) {
+  process.stderr.write(error.stderr ?? '')
+  throw error
+}

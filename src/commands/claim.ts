@@ -4,7 +4,7 @@ import {discoverInstall} from '../agent/install.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {EXIT} from '../errors.js'
 import {claimNode, readClaimToken} from '../services/claim.js'
-import {promptToken, renderClaim, showProgress} from '../ui/claim.js'
+import {renderClaim, showProgress} from '../ui/claim.js'
 import type {Outcome} from '../ui/output.js'
 
 export default class Claim extends BaseCommand {
@@ -42,7 +42,7 @@ export default class Claim extends BaseCommand {
       env: process.env,
       file: flags['token-file'],
       interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) && !flags.yes && !flags['token-stdin'],
-      prompt: promptToken,
+      prompt: async () => (await import('../ui/prompts.js')).promptToken(),
       stdin: flags['token-stdin'],
     })
     const result = await claimNode({

@@ -75,8 +75,8 @@ export default class Link extends BaseCommand {
 
   private async confirmTakeOver(): Promise<void> {
     if (!process.stdin.isTTY) throw new UserError('badInput', '--take-over needs --yes when not run on a terminal', {fix: 'add --yes to confirm taking over the agent\'s MQTT session'})
-    const {confirm} = await import('@inquirer/prompts')
-    const ok = await confirm({default: false, message: 'If the agent is online, the test CONNECT takes over its MQTT session (it reconnects by itself). Continue?'})
+    const {confirmAction} = await import('../ui/prompts.js')
+    const ok = await confirmAction('If the agent is online, the test CONNECT takes over its MQTT session (it reconnects by itself). Continue?')
     if (!ok) throw new UserError('badInput', 'not confirmed: nothing was done', {fix: 'run without --take-over to stop before MQTT CONNECT'})
   }
 }

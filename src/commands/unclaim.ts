@@ -4,7 +4,7 @@ import {discoverInstall} from '../agent/install.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {EXIT, UserError} from '../errors.js'
 import {applyUnclaim, planUnclaim} from '../services/unclaim.js'
-import {confirmAction, renderUnclaim} from '../ui/claim.js'
+import {renderUnclaim} from '../ui/claim.js'
 import type {Outcome} from '../ui/output.js'
 
 export default class Unclaim extends BaseCommand {
@@ -45,6 +45,7 @@ export default class Unclaim extends BaseCommand {
       }
 
       const what = plan.removals.map(r => `  ${r.action} ${r.path}`).join('\n')
+      const {confirmAction} = await import('../ui/prompts.js')
       if (!(await confirmAction(`Disconnect this node from Netdata Cloud${plan.oldClaimId ? ` (claim id ${plan.oldClaimId})` : ''}?\n${what}\n`))) {
         throw new UserError('badInput', 'not confirmed: nothing was changed')
       }

@@ -1,20 +1,8 @@
-// Text for `claim` and `unclaim`, the masked token prompt, and the confirmation prompt.
-// @inquirer/prompts is imported only when a prompt is really shown.
+// Text for `claim` and `unclaim` (their prompts are in ui/prompts.ts).
 
 import type {ClaimResult} from '../services/claim.js'
 import type {UnclaimResult} from '../services/unclaim.js'
 import {colors, printError} from './output.js'
-
-/** The masked prompt (TTY only); the token is never echoed. */
-export async function promptToken(): Promise<string> {
-  const {password} = await import('@inquirer/prompts')
-  return password({mask: '*', message: 'Netdata Cloud claim token (Space → Connect nodes):', validate: v => (v.trim() === '' ? 'the token is required' : true)}, {output: process.stderr})
-}
-
-export async function confirmAction(message: string): Promise<boolean> {
-  const {confirm} = await import('@inquirer/prompts')
-  return confirm({default: false, message}, {output: process.stderr})
-}
 
 export function showProgress(message: string): void {
   printError(`… ${message}`)

@@ -47,8 +47,8 @@ test('command interface snapshot: names, aliases, args, flags (with char, type, 
 
 test('bin/run.js --version (its fast path, no oclif) prints exactly what oclif prints', () => {
   const fast = execFileSync(process.execPath, [join(ROOT, 'bin/run.js'), '--version'], {encoding: 'utf8'})
-  const script = `const {execute} = await import(${JSON.stringify(join(ROOT, 'dist/bundle/cli.js'))}); await execute({args: ['--version'], dir: ${JSON.stringify(join(ROOT, 'bin/run.js'))}})`
-  const oclif = execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
+  const script = `require(${JSON.stringify(join(ROOT, 'dist/bundle/cli.cjs'))}).execute({args: ['--version'], dir: ${JSON.stringify(join(ROOT, 'bin/run.js'))}})`
+  const oclif = execFileSync(process.execPath, ['-e', script], {encoding: 'utf8'})
   assert.match(fast, /^netdata-cloud\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/)
   assert.equal(fast, oclif)
 })
