@@ -29,6 +29,7 @@ const NEEDED = {
   '/usr/bin/tinyproxy': 'tinyproxy',
   '/usr/sbin/danted': 'dante-server',
   '/usr/sbin/dnsmasq': 'dnsmasq',
+  '/usr/bin/faketime': 'faketime',
 }
 const packagesNeeded = () => [...new Set(Object.entries(NEEDED).filter(([bin]) => !existsSync(bin)).map(([, pkg]) => pkg))]
 

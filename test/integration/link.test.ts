@@ -19,11 +19,16 @@ import {ROOT} from '../helpers/cli.js'
 
 interface Run {code: number; stdout: string; stderr: string; json?: any; ms: number}
 
-/** Run the built CLI without blocking this process (the emulator here must keep answering). */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+/**
+ * Run the built CLI without blocking this process (the emulator here must keep answering); `clock` runs it under
+ * libfaketime (Debian's faketime), e.g. '+40 days', so that only the CLI's clock is wrong.
+ */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}, clock?: string): Promise<Run> {
   const started = Date.now()
+  const command = [process.execPath, `${ROOT}/bin/run.js`, ...args]
+  if (clock) command.unshift('/usr/bin/faketime', clock)
   return new Promise(resolve => {
-    execFile(process.execPath, [`${ROOT}/bin/run.js`, ...args], {env: {...process.env, NO_COLOR: '1', ...env}, timeout: 60_000}, (error, stdout, stderr) => {
+    execFile(command[0], command.slice(1), {env: {...process.env, NO_COLOR: '1', ...env}, timeout: 60_000}, (error, stdout, stderr) => {
       let json: any
       try {
         json = JSON.parse(stdout)
@@ -165,6 +170,25 @@ describe('netdata-cloud link (built CLI)', () => {
       assert.equal(c.pings, 1)
       assert.equal(c.disconnect?.by, 'client-disconnect')
       assert.equal(c.connectProperties?.topicAliasMaximum, undefined, 'v1.37 sends an empty property list')
+    })
+
+    test('the local clock 40 days ahead or 5 days behind (libfaketime): tls FAIL with the clock verdict, exit 24', async () => {
+      for (const [clock, code, way] of [['+40 days', 'CERT_HAS_EXPIRED', 'ahead'], ['-5 days', 'CERT_NOT_YET_VALID', 'behind']] as const) {
+        const r = await cli(['link', ...flags(), '--json'], {}, clock)
+        assert.equal(r.code, EXIT.clock, `${clock}: ${r.stdout}${r.stderr}`)
+        const tls = r.json.result.steps.find((s: any) => s.id === 'tls')
+        assert.equal(tls.status, 'FAIL')
+        assert.match(tls.detail, new RegExp(`^${code}: .*server Date \\S+, local clock is \\d+ s ${way}: the certificate is valid, the local clock is wrong`))
+        assert.match(tls.fix, /timedatectl set-ntp true/)
+        const skew = Number(/local clock is (\d+) s/.exec(tls.detail)![1])
+        const expected = clock === '+40 days' ? 40 * 86_400 : 5 * 86_400
+        assert.ok(Math.abs(skew - expected) < 120, `skew ${skew} s, expected about ${expected} s`)
+        assert.equal(r.json.result.steps.find((s: any) => s.id === 'env').status, 'SKIP')
+      }
+
+      // the same certificate with the right clock passes: the verdict came from the clock alone
+      const ok = await cli(['link', ...flags(), '--only', 'tls', '--json'])
+      assert.equal(ok.json.result.steps.find((s: any) => s.id === 'tls').status, 'PASS')
     })
 
     test('agent offline: the walk passes and the agent row warns', async () => {
