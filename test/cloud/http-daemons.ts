@@ -1,6 +1,7 @@
 // Loopback daemons for the HTTPS-client and claim tests: a throw-away TLS certificate, a node HTTPS server, and the real
 // tinyproxy / danted from Debian (shared/fixtures/proxies), each started directly and stopped by its own pid.
 import {execFileSync, spawn} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import {
   mkdtempSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs'
@@ -122,12 +123,22 @@ export async function startTinyproxy(auth?: {user: string; pass: string}): Promi
   }
 }
 
-/** danted (SOCKS5, no auth) in its own process group; stopped by signalling that group. */
-export async function startDanted(): Promise<Daemon> {
+/**
+ * danted (SOCKS5) in its own process group; stopped by signalling that group. With `auth`, RFC 1929 username/password
+ * (shared/fixtures/proxies/danted-auth.conf): dante checks it against the system accounts, so a throw-away system user
+ * is made with that password (chpasswd reads it on stdin) and deleted again by stop().
+ */
+export async function startDanted(auth?: {pass: string}): Promise<Daemon & {user?: string}> {
   const dir = mkdtempSync('/tmp/nc-danted.')
   const port = await freePort()
-  const conf = readFileSync(join(SHARED, 'fixtures/proxies/danted.conf'), 'utf8').replaceAll('@PORT@', String(port))
-  writeFileSync(join(dir, 'danted.conf'), conf)
+  const user = auth ? `ncsocks${randomBytes(4).toString('hex')}` : undefined
+  if (user) {
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user])
+    execFileSync('chpasswd', [], {input: `${user}:${auth!.pass}\n`})
+  }
+
+  const template = readFileSync(join(SHARED, 'fixtures/proxies', user ? 'danted-auth.conf' : 'danted.conf'), 'utf8')
+  writeFileSync(join(dir, 'danted.conf'), template.replaceAll('@PORT@', String(port)).replaceAll('@USER@', user ?? ''))
   const child = spawn('/usr/sbin/danted', ['-f', join(dir, 'danted.conf'), '-p', join(dir, 'danted.pid')], {detached: true, stdio: 'ignore'})
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   await waitPort(port, d => d[0] === 5, Buffer.from([5, 1, 0]))
@@ -138,7 +149,9 @@ export async function startDanted(): Promise<Daemon> {
       process.kill(-child.pid!, 'SIGTERM')
       const code = await exited
       rmSync(dir, {force: true, recursive: true})
+      if (user) execFileSync('userdel', [user])
       return code
     },
+    user,
   }
 }

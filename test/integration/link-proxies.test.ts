@@ -1,7 +1,8 @@
 // The link walk through REAL proxies from Debian packages, started here on loopback and stopped by pid:
-// tinyproxy (HTTP CONNECT, with and without Basic auth) and danted (SOCKS5, socks5 and socks5h), to the emulator.
+// tinyproxy (HTTP CONNECT, with and without Basic auth) and danted (SOCKS5, socks5 and socks5h, and with
+// username/password for a throw-away system user), to the emulator; the claim client through the same danted.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {
   mkdtempSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs'
@@ -11,11 +12,12 @@ import {
 } from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {startEmulator} from '../../src/emulator/index.js'
+import {httpsRequest} from '../../src/cloud/http.js'
+import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/errors.js'
 import {linkEmulator, type LinkReport} from '../../src/services/link.js'
 import {
-  type Daemon, freePort, startDanted, startTinyproxy,
+  type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps,
 } from '../cloud/http-daemons.js'
 import {SHARED} from '../helpers/cli.js'
 
@@ -156,5 +158,66 @@ describe('link through real proxies', () => {
     assert.equal(step(r, 'settings').status, 'FAIL')
     assert.match(step(r, 'settings').detail, /https:\/\/ proxies are not supported by the agent/)
     assert.equal(r.exitCode, EXIT.proxy)
+  })
+})
+
+describe('SOCKS5 with username/password: danted checking a throw-away system user (shared/fixtures/proxies)', () => {
+  // every character that must be percent-encoded in a URL's password, as the proxies README tested it with curl
+  const PASS = 'p@ss:w/rd%'
+  let dante: Daemon & {user?: string}
+  let emulator: Emulator
+  let server: TestHttps
+  let certDir: string
+
+  before(async () => {
+    certDir = mkdtempSync('/tmp/nc-socks-auth.');
+    [dante, emulator, server] = await Promise.all([
+      startDanted({pass: PASS}),
+      startEmulator({}),
+      startHttps(certDir, (req, res) => {
+        req.resume()
+        res.end('{"ok":true}')
+      }),
+    ])
+  })
+
+  after(async () => {
+    await emulator?.close()
+    await server?.close()
+    if (dante) assert.equal(await dante.stop(), 0)
+    assert.throws(() => execFileSync('id', [dante.user!], {stdio: 'ignore'}), 'the throw-away user is gone')
+    rmSync(certDir, {force: true, recursive: true})
+  })
+
+  const url = (credentials: string) => `socks5h://${credentials}127.0.0.1:${dante.port}`
+
+  test('link walk: the right password PASS (and is never shown); a wrong one is named 01 01; none is named 05 ff', async () => {
+    const walkTo = (proxy: string) => linkEmulator(async () => emulator, {deadlineMs: 20_000, proxy, timeoutMs: 3000})
+    const ok = await walkTo(url(`${dante.user}:${encodeURIComponent(PASS)}@`))
+    assert.equal(ok.exitCode, 0, JSON.stringify(ok.steps))
+    assert.match(step(ok, 'proxy').detail, /SOCKS5 CONNECT localhost:\d+: reply 0 \(succeeded\)/)
+    assert.equal(ok.proxy, url(`${dante.user}:****@`))
+    assert.doesNotMatch(JSON.stringify(ok), /p@ss|p%40ss|w\/rd|w%2Frd/)
+
+    const wrong = await walkTo(url(`${dante.user}:not-${encodeURIComponent(PASS)}@`))
+    assert.equal(step(wrong, 'proxy').status, 'FAIL')
+    assert.equal(step(wrong, 'proxy').detail, `SOCKS5 username/password rejected (user ${dante.user}, password ****) (--proxy)`)
+    assert.equal(wrong.exitCode, EXIT.proxy)
+    assert.equal(step(wrong, 'tls').status, 'SKIP')
+    assert.doesNotMatch(JSON.stringify(wrong), /not-p/)
+
+    const none = await walkTo(url(''))
+    assert.match(step(none, 'proxy').detail, /the SOCKS5 proxy accepts none of the offered methods \(no credentials given\)/)
+    assert.match(step(none, 'proxy').fix!, /socks5:\/\/user:pass@host:port/)
+    assert.equal(none.exitCode, EXIT.proxy)
+  })
+
+  test('the claim client (httpsRequest): the right password reaches the server, a wrong one is a proxy error without the password', async () => {
+    const ok = await httpsRequest({method: 'GET', url: `${server.url}/x`}, {caFile: server.caPath, proxy: url(`${dante.user}:${encodeURIComponent(PASS)}@`)})
+    assert.equal(ok.status, 200)
+    assert.equal(ok.proxy.kind, 'socks5')
+    const wrong = await httpsRequest({method: 'GET', url: `${server.url}/x`}, {caFile: server.caPath, proxy: url(`${dante.user}:wrong-pw@`), timeoutMs: 5000}).then(() => {}, (error: any) => error)
+    assert.equal(wrong?.code, 'proxy', String(wrong))
+    assert.doesNotMatch(`${wrong.message} ${wrong.fix ?? ''}`, /wrong-pw/)
   })
 })
