@@ -7,13 +7,13 @@
 // credentials, and has fixed 5 s handshake timeouts); TLS is then run over that socket by node:tls.
 // undici and socks are imported on first use, so commands that never talk to Cloud do not load them.
 
-import {lookup} from 'node:dns/promises'
 import {readFileSync} from 'node:fs'
-import type {Socket} from 'node:net'
+import {isIP, type Socket} from 'node:net'
 import {connect as tlsConnect, type TLSSocket} from 'node:tls'
 
 import {type ErrorCode, errnoCode, UserError} from '../errors.js'
 import {redactUrl} from '../agent/cloud-settings.js'
+import {childProcessLookup, systemLookup} from './dns.js'
 import {registerSecret} from '../ui/redact.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -125,9 +125,9 @@ export async function httpsRequest(req: HttpsRequest, options: HttpsOptions = {}
   const undici = await import('undici')
   const dispatcher = proxy.kind === 'http'
     ? new undici.ProxyAgent({
-      ...proxyAuth(proxy.url), proxyTunnel: true, requestTls: tls, uri: proxyOrigin(proxy.url),
+      ...proxyAuth(proxy.url), proxyTls: {lookup: childProcessLookup(timeoutMs)}, proxyTunnel: true, requestTls: tls, uri: proxyOrigin(proxy.url),
     })
-    : new undici.Agent({connect: proxy.kind === 'socks5' ? socksConnector(proxy, tls, timeoutMs) : tls})
+    : new undici.Agent({connect: proxy.kind === 'socks5' ? socksConnector(proxy, tls, timeoutMs) : {...tls, lookup: childProcessLookup(timeoutMs)}})
   const started = performance.now()
   let expired = false
   // Cloud answers a claim still being processed with a bare `102` status line plus a body and a close; undici reports
@@ -215,13 +215,21 @@ function proxyAuth(url: URL): {token?: string} {
   return {token: `Basic ${basic}`}
 }
 
+/** socks5:// sends an address: the name is resolved here (getaddrinfo in a child, bounded like everything else). */
+async function firstAddress(host: string, timeoutMs: number): Promise<string> {
+  if (isIP(host) !== 0) return host
+  const {addresses, error} = await systemLookup(host, timeoutMs)
+  if (addresses.length > 0) return addresses[0]
+  throw Object.assign(new Error(`getaddrinfo ${error ?? 'ENOTFOUND'} ${host}`), {code: error ?? 'ENOTFOUND', hostname: host})
+}
+
 type Connector = (options: {hostname: string; port: string; servername?: string}, callback: (...args: [Error, null] | [null, Socket | TLSSocket]) => void) => void
 
 function socksConnector(proxy: SocksProxy, tls: {ca?: string; rejectUnauthorized: boolean}, timeoutMs: number): Connector {
   return (opts, callback) => {
     const open = async (): Promise<TLSSocket> => {
       const {SocksClient} = await import('socks')
-      const host = proxy.remoteDns ? opts.hostname : (await lookup(opts.hostname)).address
+      const host = proxy.remoteDns ? opts.hostname : await firstAddress(opts.hostname, timeoutMs)
       const {socket} = await SocksClient.createConnection({
         command: 'connect',
         destination: {host, port: Number(opts.port) || 443},
@@ -289,6 +297,10 @@ export function classifyTransportError(error: unknown, ctx: Context): UserError 
 
   if (ctx.proxy.kind !== 'none' && (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_DESTROYED')) {
     return mk('proxy', `cannot use the proxy ${describeProxy(ctx.proxy)}: ${code}`, 'check the proxy address, that it runs, and that it is an HTTP proxy for http:// (SOCKS for socks5://)')
+  }
+
+  if (code === 'ETIMEOUT') {
+    return mk('dns', `${ctx.target.hostname}: no answer from the nameservers in time (getaddrinfo)`, 'check /etc/resolv.conf and that UDP/TCP 53 to the nameservers is allowed; `netdata-cloud link` shows each query')
   }
 
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {

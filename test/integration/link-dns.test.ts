@@ -5,6 +5,7 @@
 //   v6only.nc-test  AAAA ::1 only (A: NODATA)
 //   nx.nc-test      NXDOMAIN
 //   sf.nc-test      SERVFAIL (forwarded to a tiny upstream here that answers SERVFAIL to everything)
+//   slow.nc-test    no answer at all (forwarded to an upstream here that reads every query and never replies)
 // `--local=/nc-test/` keeps every other nc-test name local (NXDOMAIN/NODATA, never REFUSED or forwarded).
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
@@ -27,10 +28,10 @@ import {type CliRun as Run, ROOT, runProcess} from '../helpers/cli.js'
 
 let resolvConf = ''
 
-/** The built CLI in a private mount namespace whose /etc/resolv.conf points at dnsmasq on 127.0.0.1. */
-function cliInNamespace(args: string[]): Promise<Run> {
+/** The built CLI in a private mount namespace whose /etc/resolv.conf (`conf`) points at dnsmasq on 127.0.0.1. */
+function cliInNamespace(args: string[], conf = resolvConf): Promise<Run> {
   const quoted = args.map(a => `'${a.replaceAll('\'', String.raw`'\''`)}'`).join(' ')
-  return runProcess('unshare', ['-m', 'sh', '-c', `mount --bind '${resolvConf}' /etc/resolv.conf && exec '${process.execPath}' '${ROOT}/bin/run.js' ${quoted}`])
+  return runProcess('unshare', ['-m', 'sh', '-c', `mount --bind '${conf}' /etc/resolv.conf && exec '${process.execPath}' '${ROOT}/bin/run.js' ${quoted}`])
 }
 
 const step = (r: Run, id: string) => {
@@ -48,6 +49,16 @@ async function startServfailUpstream(): Promise<Socket> {
     reply[3] = (msg[3] & 0x70) | 0x80 | 2 // RA, RCODE SERVFAIL
     sock.send(reply, from.port, from.address)
   })
+  await new Promise<void>(resolve => {
+    sock.bind(0, '127.0.0.1', resolve)
+  })
+  return sock
+}
+
+/** A DNS "server" that takes every query and never answers (a nameserver behind a dropping firewall). */
+async function startSilentUpstream(): Promise<Socket> {
+  const sock = createSocket('udp4')
+  sock.on('message', () => {})
   await new Promise<void>(resolve => {
     sock.bind(0, '127.0.0.1', resolve)
   })
@@ -72,6 +83,7 @@ async function port53Busy(): Promise<string> {
 describe('link dns step against dnsmasq on loopback (private mount namespace)', () => {
   let dir: string
   let upstream: Socket
+  let silent: Socket
   let dnsmasq: ReturnType<typeof spawn>
   let dnsmasqExit: Promise<null | number>
   let dnsmasqLog = ''
@@ -86,6 +98,7 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     resolvConf = join(dir, 'resolv.conf')
     writeFileSync(resolvConf, 'nameserver 127.0.0.1\noptions attempts:1 timeout:2\n')
     upstream = await startServfailUpstream()
+    silent = await startSilentUpstream()
     dnsmasq = spawn('/usr/sbin/dnsmasq', [
       '--no-daemon',
       '--keep-in-foreground',
@@ -101,6 +114,7 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
       '--host-record=v6only.nc-test,::1',
       '--address=/nx.nc-test/',
       `--server=/sf.nc-test/127.0.0.1#${upstream.address().port}`,
+      `--server=/slow.nc-test/127.0.0.1#${silent.address().port}`,
     ], {stdio: ['ignore', 'pipe', 'pipe']})
     dnsmasqExit = new Promise(resolve => dnsmasq.once('exit', resolve))
     for (const s of [dnsmasq.stdout!, dnsmasq.stderr!]) s.setEncoding('utf8').on('data', (d: string) => {
@@ -145,6 +159,7 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     }
 
     upstream?.close()
+    silent?.close()
     if (dir) rmSync(dir, {force: true, recursive: true})
   })
 
@@ -202,5 +217,23 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     const dns = step(r, 'dns')
     assert.equal(dns.status, 'PASS', JSON.stringify(dns))
     assert.match(dns.detail, /^v6only\.nc-test: A no record of this type; AAAA ::1; v6only\.nc-test is IPv6-only: this host needs an IPv6 route \(nameservers 127\.0\.0\.1\)$/)
+  })
+
+  test('slow.nc-test (the nameserver never answers, glibc\'s default 5 s × 2): dns FAIL with its own verdict, and the process ends with it', async () => {
+    // no `options` line: getaddrinfo in the CLI's own process would hold its exit ~10 s after the verdict
+    const defaults = join(dir, 'resolv-defaults.conf')
+    writeFileSync(defaults, 'nameserver 127.0.0.1\n')
+    const started = Date.now()
+    const r = await cliInNamespace(['link', ...flags('https://slow.nc-test')], defaults)
+    const ms = Date.now() - started
+    assert.equal(r.code, EXIT.dns, r.stdout + r.stderr)
+    const dns = step(r, 'dns')
+    assert.equal(dns.status, 'FAIL')
+    const none = 'no answer from the nameserver (timeout)'
+    assert.equal(dns.detail, `slow.nc-test: A ${none}; AAAA ${none}; getaddrinfo ${none} (nameservers 127.0.0.1)`)
+    assert.ok(dns.ms < 3000, `the step's own verdict comes before the step timeout (${dns.ms} ms)`)
+    assert.match(dns.fix, /the nameservers do not answer/)
+    assert.ok(ms < 4500, `the CLI ran ${ms} ms with --timeout 3`)
+    assert.match(dnsmasqLog, /forwarded slow\.nc-test to 127\.0\.0\.1/)
   })
 })
