@@ -143,3 +143,39 @@ export function interpretClaimAnswer(status: number, body: string): ClaimAnswer 
 export function claimAnswerError(answer: ClaimAnswer, url: string): UserError {
   return new UserError(answer.code, answer.message, {fix: answer.fix, ref: `${url} (v1 claim script: exit ${answer.scriptExit}, ${CLAIM_SCRIPT_EXIT[answer.scriptExit]})`})
 }
+
+/**
+ * How a claim request is sent again, as the agent era does it (netdata-facts.md §4):
+ * - v1 (netdata-claim.sh): curl in a loop of 3, sleeping 1 s then 2 s, only when curl itself failed (no HTTP answer);
+ *   every attempt with the same claim id. An HTTP answer, even a 5xx, ends the script.
+ * - v2 (the agent's claim): up to 5 attempts for retryable answers (102, 5xx, unknown statuses) and transport errors,
+ *   sleeping 300 ms + 100 ms × n, with a new claim id each time.
+ * Unlike the agent, failures that cannot heal in seconds (TLS verification, a wrong clock, proxy credentials, a name
+ * that does not exist, bad input) are never retried: only connection failures, timeouts and DNS without an answer.
+ */
+export interface ClaimRetryPolicy {
+  /** attempts after the first */
+  retries: number
+  /** whether an HTTP answer (not only a failed connection) may be retried */
+  retryAnswers: boolean
+  /** a new claim id for each attempt */
+  newIdEachAttempt: boolean
+  /** the wait before attempt n + 1 (n ≥ 1) */
+  delayMs: (n: number) => number
+}
+
+export function claimRetryPolicy(v2: boolean, retries?: number): ClaimRetryPolicy {
+  if (v2) return {
+    delayMs: n => 300 + (100 * n), newIdEachAttempt: true, retries: retries ?? 4, retryAnswers: true,
+  }
+  return {
+    delayMs: n => 1000 * n, newIdEachAttempt: false, retries: retries ?? 2, retryAnswers: false,
+  }
+}
+
+/** A transport failure that another attempt in a second may not meet (see claimRetryPolicy). */
+export function isTransientFailure(error: unknown): boolean {
+  if (!(error instanceof UserError)) return false
+  if (error.code === 'tcp' || error.code === 'timeout') return true
+  return error.code === 'dns' && /EAI_AGAIN|in time/.test(error.message)
+}

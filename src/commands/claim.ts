@@ -30,7 +30,8 @@ export default class Claim extends BaseCommand {
     'dry-run': Flags.boolean({description: 'show the files and the request (token masked); send and write nothing'}),
     reload: Flags.boolean({allowNo: true, default: true, description: 'tell the running agent (netdatacli) after claiming; --no-reload to skip'}),
     yes: Flags.boolean({char: 'y', description: 'never prompt (fail instead when the token is missing)'}),
-    timeout: Flags.integer({default: 10_000, description: 'milliseconds for the whole claim request', min: 1}),
+    timeout: Flags.integer({default: 10_000, description: 'milliseconds for each attempt of the claim request', min: 1}),
+    retries: Flags.integer({description: 'attempts after the first when the request could not get through (default as the agent era: v1 2, after connection failures only; v2 4, also after 102/5xx answers); 0 for one attempt', max: 10, min: 0}),
     'buildinfo-file': Flags.string({description: 'treat the agent build as this saved `netdata -W buildinfo` says (testing)', hidden: true}),
   }
 
@@ -58,6 +59,7 @@ export default class Claim extends BaseCommand {
       onProgress: quiet ? undefined : showProgress,
       proxy: flags.proxy,
       reload: flags.reload,
+      retries: flags.retries,
       rooms: flags.rooms ? flags.rooms.split(',') : [],
       timeoutMs: flags.timeout,
       token,

@@ -8,6 +8,7 @@
 // The token lives in this process only: never on a command line, in a child's environment, or in a temp file.
 
 import {randomUUID} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {
   closeSync, constants, existsSync, fchownSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync,
 } from 'node:fs'
@@ -26,8 +27,12 @@ import {ensureKeyPair} from '../agent/keypair.js'
 import {type CliAnswer, netdatacli} from '../agent/netdatacli.js'
 import {readServiceEnvironment} from '../agent/service-env.js'
 import {compareVersions, parseVersion, type Version} from '../agent/version.js'
-import {claimAnswerError, interpretClaimAnswer} from '../cloud/errors.js'
-import {describeProxy, httpsRequest, parseProxy} from '../cloud/http.js'
+import {
+  type ClaimAnswer, claimAnswerError, claimRetryPolicy, interpretClaimAnswer, isTransientFailure,
+} from '../cloud/errors.js'
+import {
+  describeProxy, httpsRequest, type HttpsResponse, parseProxy,
+} from '../cloud/http.js'
 import {unifiedDiff} from '../config/diff.js'
 import {readTextFile} from '../config/read.js'
 import {
@@ -62,7 +67,12 @@ export interface ClaimOptions {
   direct?: boolean
   /** run netdatacli to tell a running agent (default true) */
   reload?: boolean
+  /** milliseconds for each attempt of the claim request */
   timeoutMs?: number
+  /** attempts after the first (default: the era's, see claimRetryPolicy) */
+  retries?: number
+  /** how long to wait between attempts (tests); default the era's delays */
+  retryDelayMs?: (n: number) => number
   /** testing / offline: a saved `netdata -W buildinfo` that stands for this agent's build */
   buildinfoFile?: string
   onProgress?: (message: string) => void
@@ -91,6 +101,8 @@ export interface ClaimResult {
   proxy: string
   request?: {method: 'PUT'; url: string; headers: Record<string, string>; body: Record<string, unknown>}
   answer?: {status: number; ms: number; errorMsgKey?: string; message: string}
+  /** every attempt of the request before the last one, and why it was sent again */
+  retried?: {claimId: string; outcome: string; waitedMs: number}[]
   agent: {state: 'failed' | 'not-running' | 'ok' | 'skipped'; messages: string[]}
   warnings: string[]
 }
@@ -299,7 +311,7 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
 
   // the request, as the agent sends it (v1 script: same fields, unescaped; v2: minified JSON with Content-Type)
   const files: FileChange[] = []
-  const claimId = input.id ?? randomUUID()
+  let claimId = input.id ?? randomUUID()
   const machineGuid = identity.machineGuid ?? randomUUID()
   const dirOptions = {mode: MODES.cloudDir, owner}
   if (!identity.machineGuid) {
@@ -317,7 +329,8 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
   const body = {
     node: {hostname, id: claimId}, token: input.token, rooms: input.rooms, publicKey: keys.publicPem, mGUID: machineGuid,
   }
-  const requestUrl = `${input.url}/api/v1/spaces/nodes/${claimId}`
+  const urlFor = (id: string) => `${input.url}/api/v1/spaces/nodes/${id}`
+  const requestUrl = urlFor(claimId)
   const request = {
     body: {...body, publicKey: `${keys.publicPem.split('\n')[0]}… (${keys.action})`, token: mask(input.token)},
     headers: {'Content-Type': 'application/json'},
@@ -350,14 +363,38 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
     }
   }
 
-  progress(`PUT ${requestUrl} (${describeProxy(proxy)})`)
-  const response = await httpsRequest({
-    body: JSON.stringify(body), headers: request.headers, method: 'PUT', url: requestUrl,
-  }, {
-    caFile, env: process.env, insecure: options.insecure, proxy: proxyValue, proxySource: proxy.source, timeoutMs: options.timeoutMs,
-  })
-  const answer = interpretClaimAnswer(response.status, response.body)
-  if (!answer.ok) throw claimAnswerError(answer, requestUrl)
+  const policy = claimRetryPolicy(agent.v2, options.retries)
+  const delayMs = options.retryDelayMs ?? policy.delayMs
+  const retried: NonNullable<ClaimResult['retried']> = []
+  let response: HttpsResponse
+  let answer: ClaimAnswer
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1 && policy.newIdEachAttempt && !input.id) claimId = randomUUID()
+    body.node.id = claimId
+    const url = urlFor(claimId)
+    progress(`PUT ${url} (${describeProxy(proxy)})${attempt > 1 ? `, attempt ${attempt} of ${policy.retries + 1}` : ''}`)
+    let failure: string
+    try {
+      response = await httpsRequest({
+        body: JSON.stringify(body), headers: request.headers, method: 'PUT', url,
+      }, {
+        caFile, env: process.env, insecure: options.insecure, proxy: proxyValue, proxySource: proxy.source, timeoutMs: options.timeoutMs,
+      })
+      answer = interpretClaimAnswer(response.status, response.body)
+      if (answer.ok || !answer.retryable || !policy.retryAnswers || attempt > policy.retries) break
+      failure = answer.message
+    } catch (error) {
+      if (!isTransientFailure(error) || attempt > policy.retries) throw withAttempts(error, retried)
+      failure = (error as UserError).message
+    }
+
+    const wait = delayMs(attempt)
+    retried.push({claimId, outcome: failure, waitedMs: wait})
+    progress(`${failure}: trying again in ${wait} ms`)
+    await sleep(wait)
+  }
+
+  if (!answer.ok) throw withAttempts(claimAnswerError(answer, urlFor(claimId)), retried)
   progress('claimed: writing claimed_id and cloud.conf')
   const id = writeFileAtomically(paths.claimedId, claimId, {
     createDir: dirOptions, mode: CLAIMED_ID_MODE, owner, what: 'claimed_id',
@@ -379,7 +416,14 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
     claimId,
     files,
     request,
+    ...(retried.length > 0 ? {retried} : {}),
   }
+}
+
+/** A failed claim says how many attempts it took. */
+function withAttempts(error: unknown, retried: NonNullable<ClaimResult['retried']>): unknown {
+  if (retried.length === 0 || !(error instanceof UserError)) return error
+  return new UserError(error.code, `${error.message} (attempt ${retried.length + 1}; before: ${retried.map(r => r.outcome).join('; ')})`, {cause: error, fix: error.fix, ref: error.ref})
 }
 
 type ClaimBase = Omit<ClaimResult, 'agent' | 'changed' | 'claimId' | 'files'>

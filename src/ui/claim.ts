@@ -30,6 +30,7 @@ export function renderClaim(r: ClaimResult): string {
     out.push(r.changed ? `Wrote ${r.files[0].path} for the agent (netdata ${r.agentVersion ?? 'v2'}) to claim itself.` : `${r.files[0].path} already says this; nothing changed.`)
   } else {
     out.push(c.green(`Claimed: Netdata Cloud accepted node ${r.claimId}`) + ` (${r.answer?.status}, ${r.answer?.ms} ms, ${r.proxy})`)
+    for (const [i, a] of (r.retried ?? []).entries()) out.push(`  attempt ${i + 1} (claim id ${a.claimId}): ${a.outcome}; tried again after ${a.waitedMs} ms`)
   }
 
   out.push(`  Cloud    ${r.url}`, `  Rooms    ${r.rooms.length > 0 ? r.rooms.join(', ') : 'the Space\'s default room'}`)

@@ -53,7 +53,7 @@ export interface TestHttps {
   close: () => Promise<void>
 }
 
-export async function startHttps(dir: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestHttps> {
+export async function startHttps(dir: string, handler: (req: IncomingMessage, res: ServerResponse) => void, listenPort = 0): Promise<TestHttps> {
   const {cert, certPath, key} = makeCert(dir)
   const server: Server = createHttps({cert, key}, handler)
   const sockets = new Set<import('node:stream').Duplex>()
@@ -61,7 +61,7 @@ export async function startHttps(dir: string, handler: (req: IncomingMessage, re
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(listenPort, '127.0.0.1', resolve))
   const {port} = server.address() as {port: number}
   return {
     caPath: certPath,

@@ -37,6 +37,9 @@ describe('claim and unclaim against the emulator', () => {
   let stub: TestHttps
   let stubDir: string
   let stubAnswer = {body: '', status: 204}
+  /** answers to give before stubAnswer, first first; and the URL of every request the stub got */
+  let stubQueue: {body: string; status: number}[] = []
+  let stubUrls: string[] = []
   const layouts: Layout[] = []
   const layout = (guid = true) => {
     const l = makeLayout(TOKEN, guid)
@@ -56,8 +59,10 @@ describe('claim and unclaim against the emulator', () => {
     stub = await startHttps(stubDir, (req, res) => {
       req.resume()
       req.on('end', () => {
-        res.writeHead(stubAnswer.status, {'content-type': 'application/json'})
-        res.end(stubAnswer.body)
+        stubUrls.push(req.url ?? '')
+        const answer = stubQueue.shift() ?? stubAnswer
+        res.writeHead(answer.status, {'content-type': 'application/json'})
+        res.end(answer.body)
       })
     })
   })
@@ -241,6 +246,100 @@ describe('claim and unclaim against the emulator', () => {
       assert.ok(!existsSync(join(l.cloudDir, 'claimed_id')))
     })
   }
+
+  describe('attempts: sent again as the agent era does (v1: connection failures, same id; v2: also 5xx, a new id each)', () => {
+    const answer = (status: number, key = '') => ({body: key ? JSON.stringify({errorCode: 'c', errorMessage: 'm', errorMsgKey: key}) : '', status})
+    const idOf = (url: string) => /\/api\/v1\/spaces\/nodes\/([\da-f-]{36})$/.exec(url)?.[1]
+
+    test('v2 --direct: 503, 500, then 204 → claimed on the third attempt with its own claim id; each attempt had a new one', async () => {
+      stubQueue = [answer(503, 'ErrServiceUnavailable'), answer(500, 'ErrInternalServerError')]
+      stubUrls = []
+      stubAnswer = {body: '', status: 204}
+      const l = layout()
+      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V2, '--direct', '--token-file', l.tokenFile, '--url', stub.url, '--ca', stub.caPath, '--no-reload', '--json'])
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      documents.push(['claim', r.json])
+      const ids = stubUrls.map(u => idOf(u))
+      assert.equal(ids.length, 3)
+      assert.equal(new Set(ids).size, 3, 'a new claim id for each attempt')
+      assert.equal(r.json.result.claimId, ids[2])
+      assert.deepEqual(r.json.result.retried.map((a: any) => [a.claimId, a.waitedMs]), [[ids[0], 400], [ids[1], 500]])
+      assert.match(r.json.result.retried[0].outcome, /unavailable \(503\)/)
+      assert.match(readFileSync(join(l.cloudDir, 'cloud.conf'), 'utf8'), new RegExp(`claimed_id = ${ids[2]}`))
+    })
+
+    test('v2 --direct: 422 is final (one request); five 503s end after 5 attempts naming them; --retries 0 sends one', async () => {
+      stubUrls = []
+      stubQueue = []
+      stubAnswer = answer(422, 'ErrInvalidRoomID')
+      const l = layout()
+      const base = ['claim', ...l.flags, '--buildinfo-file', V2, '--direct', '--token-file', l.tokenFile, '--url', stub.url, '--ca', stub.caPath, '--no-reload', '--json']
+      const rejected = await cli(base)
+      assert.equal(rejected.code, EXIT.claimRejected)
+      assert.equal(stubUrls.length, 1)
+
+      stubUrls = []
+      stubAnswer = answer(503, 'ErrServiceUnavailable')
+      const down = await cli(base)
+      assert.equal(down.code, EXIT.cloudApi, down.stdout + down.stderr)
+      assert.equal(stubUrls.length, 5)
+      assert.match(down.json.error.message, /unavailable \(503\) \(attempt 5; before: (Netdata Cloud is unavailable \(503\)(; )?){4}\)$/)
+      assert.ok(!existsSync(join(l.cloudDir, 'claimed_id')))
+
+      stubUrls = []
+      const once = await cli([...base, '--retries', '0'])
+      assert.equal(once.code, EXIT.cloudApi)
+      assert.equal(stubUrls.length, 1)
+      stubAnswer = {body: '', status: 204}
+    })
+
+    test('v1: an HTTP answer is final, even 503 (netdata-claim.sh retries only when curl could not connect)', async () => {
+      stubUrls = []
+      stubAnswer = answer(503, 'ErrServiceUnavailable')
+      const l = layout()
+      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', stub.url, '--ca', stub.caPath, '--no-reload', '--json'])
+      assert.equal(r.code, EXIT.cloudApi)
+      assert.equal(stubUrls.length, 1)
+      stubAnswer = {body: '', status: 204}
+    })
+
+    test('v1: nothing listens at first, Cloud comes up during the 1 s wait → claimed on attempt 2 with the same claim id', async () => {
+      const port = await freePort()
+      const l = layout()
+      const run = cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', `https://127.0.0.1:${port}`, '--insecure', '--no-reload', '--json'])
+      await new Promise(resolve => setTimeout(resolve, 500))
+      const dir = mkdtempSync('/tmp/nc-claim-late.')
+      const urls: string[] = []
+      const late = await startHttps(dir, (req, res) => {
+        urls.push(req.url ?? '')
+        req.resume()
+        req.on('end', () => res.writeHead(204).end())
+      }, port)
+      try {
+        const r = await run
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        assert.equal(urls.length, 1)
+        assert.equal(r.json.result.retried.length, 1)
+        assert.match(r.json.result.retried[0].outcome, /TCP connection failed \(ECONNREFUSED\)/)
+        assert.equal(r.json.result.retried[0].waitedMs, 1000)
+        assert.equal(r.json.result.retried[0].claimId, r.json.result.claimId, 'v1 sends the same claim id again')
+        assert.equal(idOf(urls[0]), r.json.result.claimId)
+      } finally {
+        await late.close()
+        rmSync(dir, {force: true, recursive: true})
+      }
+    })
+
+    test('v1: a certificate problem is not retried (it cannot heal in a second)', async () => {
+      stubUrls = []
+      const l = layout()
+      const started = Date.now()
+      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', stub.url, '--no-reload', '--json'])
+      assert.equal(r.code, EXIT.tls, r.stdout + r.stderr)
+      assert.ok(Date.now() - started < 2500, 'no 1 s + 2 s of retries')
+      assert.doesNotMatch(r.json.error.message, /attempt/)
+    })
+  })
 
   describe('through tinyproxy with Basic auth', () => {
     let proxy: Daemon
