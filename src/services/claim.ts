@@ -31,7 +31,7 @@ import {
   type ClaimAnswer, claimAnswerError, claimRetryPolicy, interpretClaimAnswer, isTransientFailure,
 } from '../cloud/errors.js'
 import {
-  describeProxy, httpsRequest, type HttpsResponse, parseProxy,
+  describeProxy, httpsRequest, type HttpsOptions, type HttpsResponse, parseProxy,
 } from '../cloud/http.js'
 import {unifiedDiff} from '../config/diff.js'
 import {readTextFile} from '../config/read.js'
@@ -363,38 +363,13 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
     }
   }
 
-  const policy = claimRetryPolicy(agent.v2, options.retries)
-  const delayMs = options.retryDelayMs ?? policy.delayMs
-  const retried: NonNullable<ClaimResult['retried']> = []
-  let response: HttpsResponse
-  let answer: ClaimAnswer
-  for (let attempt = 1; ; attempt++) {
-    if (attempt > 1 && policy.newIdEachAttempt && !input.id) claimId = randomUUID()
-    body.node.id = claimId
-    const url = urlFor(claimId)
-    progress(`PUT ${url} (${describeProxy(proxy)})${attempt > 1 ? `, attempt ${attempt} of ${policy.retries + 1}` : ''}`)
-    let failure: string
-    try {
-      response = await httpsRequest({
-        body: JSON.stringify(body), headers: request.headers, method: 'PUT', url,
-      }, {
-        caFile, env: process.env, insecure: options.insecure, proxy: proxyValue, proxySource: proxy.source, timeoutMs: options.timeoutMs,
-      })
-      answer = interpretClaimAnswer(response.status, response.body)
-      if (answer.ok || !answer.retryable || !policy.retryAnswers || attempt > policy.retries) break
-      failure = answer.message
-    } catch (error) {
-      if (!isTransientFailure(error) || attempt > policy.retries) throw withAttempts(error, retried)
-      failure = (error as UserError).message
-    }
-
-    const wait = delayMs(attempt)
-    retried.push({claimId, outcome: failure, waitedMs: wait})
-    progress(`${failure}: trying again in ${wait} ms`)
-    await sleep(wait)
-  }
-
-  if (!answer.ok) throw withAttempts(claimAnswerError(answer, urlFor(claimId)), retried)
+  const sent = await sendClaimRequest({
+    body, fixedId: Boolean(input.id), headers: request.headers, http: {
+      caFile, env: process.env, insecure: options.insecure, proxy: proxyValue, proxySource: proxy.source, timeoutMs: options.timeoutMs,
+    }, options, progress, proxyText: describeProxy(proxy), urlFor, v2: agent.v2,
+  })
+  const {answer, response, retried} = sent
+  claimId = sent.claimId
   progress('claimed: writing claimed_id and cloud.conf')
   const id = writeFileAtomically(paths.claimedId, claimId, {
     createDir: dirOptions, mode: CLAIMED_ID_MODE, owner, what: 'claimed_id',
@@ -417,6 +392,60 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
     files,
     request,
     ...(retried.length > 0 ? {retried} : {}),
+  }
+}
+
+interface ClaimSend {
+  body: Record<string, unknown> & {node: {hostname: string; id: string}}
+  /** --id: every attempt keeps it */
+  fixedId: boolean
+  headers: Record<string, string>
+  http: HttpsOptions
+  options: Pick<ClaimOptions, 'retries' | 'retryDelayMs'>
+  progress: (message: string) => void
+  proxyText: string
+  urlFor: (claimId: string) => string
+  v2: boolean
+}
+
+/**
+ * The claim PUT, sent again as the era's policy says (claimRetryPolicy). Returns the answer that ended it (204 or not),
+ * with the claim id it was for; throws the last transport failure, naming the attempts before it.
+ */
+async function sendClaimRequest(send: ClaimSend): Promise<{answer: ClaimAnswer; response: HttpsResponse; claimId: string; retried: NonNullable<ClaimResult['retried']>}> {
+  const policy = claimRetryPolicy(send.v2, send.options.retries)
+  const delayMs = send.options.retryDelayMs ?? policy.delayMs
+  const retried: NonNullable<ClaimResult['retried']> = []
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1 && policy.newIdEachAttempt && !send.fixedId) send.body.node.id = randomUUID()
+    const claimId = send.body.node.id
+    const url = send.urlFor(claimId)
+    send.progress(`PUT ${url} (${send.proxyText})${attempt > 1 ? `, attempt ${attempt} of ${policy.retries + 1}` : ''}`)
+    const last = attempt > policy.retries
+    let failure = ''
+    let response: HttpsResponse | undefined
+    try {
+      response = await httpsRequest({
+        body: JSON.stringify(send.body), headers: send.headers, method: 'PUT', url,
+      }, send.http)
+    } catch (error) {
+      if (last || !isTransientFailure(error)) throw withAttempts(error, retried)
+      failure = (error as UserError).message
+    }
+
+    if (response) {
+      const answer = interpretClaimAnswer(response.status, response.body)
+      if (answer.ok) return {
+        answer, claimId, response, retried,
+      }
+      if (last || !answer.retryable || !policy.retryAnswers) throw withAttempts(claimAnswerError(answer, url), retried)
+      failure = answer.message
+    }
+
+    const wait = delayMs(attempt)
+    retried.push({claimId, outcome: failure, waitedMs: wait})
+    send.progress(`${failure}: trying again in ${wait} ms`)
+    await sleep(wait)
   }
 }
 
