@@ -287,6 +287,15 @@ describe('claim and unclaim against the emulator', () => {
       assert.ok(!existsSync(join(l.cloudDir, 'claimed_id')))
 
       stubUrls = []
+      stubQueue = [answer(503, 'ErrServiceUnavailable')]
+      stubAnswer = answer(422, 'ErrInvalidRoomID')
+      const thenRefused = await cli(base)
+      assert.equal(thenRefused.code, EXIT.claimRejected)
+      assert.equal(stubUrls.length, 2)
+      assert.match(thenRefused.json.error.message, /^Netdata Cloud rejected one or more room ids \(422 ErrInvalidRoomID\) \(attempt 2; before: Netdata Cloud is unavailable \(503\)\)$/)
+
+      stubUrls = []
+      stubAnswer = answer(503, 'ErrServiceUnavailable')
       const once = await cli([...base, '--retries', '0'])
       assert.equal(once.code, EXIT.cloudApi)
       assert.equal(stubUrls.length, 1)
@@ -306,26 +315,40 @@ describe('claim and unclaim against the emulator', () => {
     test('v1: nothing listens at first, Cloud comes up during the 1 s wait → claimed on attempt 2 with the same claim id', async () => {
       const port = await freePort()
       const l = layout()
-      const run = cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', `https://127.0.0.1:${port}`, '--insecure', '--no-reload', '--json'])
-      await new Promise(resolve => setTimeout(resolve, 500))
       const dir = mkdtempSync('/tmp/nc-claim-late.')
       const urls: string[] = []
-      const late = await startHttps(dir, (req, res) => {
-        urls.push(req.url ?? '')
-        req.resume()
-        req.on('end', () => res.writeHead(204).end())
-      }, port)
+      let late: TestHttps | undefined
+      let starting = false
+      // text mode: the progress on stderr says when attempt 1 has failed; only then does "Cloud" come up
+      const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', `https://127.0.0.1:${port}`, '--insecure', '--no-reload'], {env: {...process.env, NO_COLOR: '1'}})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d
+      })
+      child.stderr.setEncoding('utf8').on('data', async (d: string) => {
+        stderr += d
+        if (!starting && /trying again in 1000 ms/.test(stderr)) {
+          starting = true
+          late = await startHttps(dir, (req, res) => {
+            urls.push(req.url ?? '')
+            req.resume()
+            req.on('end', () => res.writeHead(204).end())
+          }, port)
+        }
+      })
+      const code = await new Promise(resolve => {
+        child.once('close', resolve)
+      })
       try {
-        const r = await run
-        assert.equal(r.code, 0, r.stdout + r.stderr)
+        assert.equal(code, 0, stdout + stderr)
+        assert.match(stderr, /TCP connection failed \(ECONNREFUSED\): trying again in 1000 ms/)
         assert.equal(urls.length, 1)
-        assert.equal(r.json.result.retried.length, 1)
-        assert.match(r.json.result.retried[0].outcome, /TCP connection failed \(ECONNREFUSED\)/)
-        assert.equal(r.json.result.retried[0].waitedMs, 1000)
-        assert.equal(r.json.result.retried[0].claimId, r.json.result.claimId, 'v1 sends the same claim id again')
-        assert.equal(idOf(urls[0]), r.json.result.claimId)
+        const id = readFileSync(join(l.cloudDir, 'claimed_id'), 'utf8')
+        assert.equal(idOf(urls[0]), id)
+        assert.match(stdout, new RegExp(`^ {2}attempt 1 \\(claim id ${id}\\): .*ECONNREFUSED.*; tried again after 1000 ms$`, 'm'), 'v1 sends the same claim id again')
       } finally {
-        await late.close()
+        await late?.close()
         rmSync(dir, {force: true, recursive: true})
       }
     })
