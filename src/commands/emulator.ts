@@ -17,7 +17,7 @@ export default class Emulator extends BaseCommand {
     }),
     state: Flags.string({description: 'directory for state.json (tokens, rooms, claimed nodes with their keys) and ca.pem'}),
     fault: Flags.string({description: 'a named fault, NAME[:NUMBER][@ENDPOINT], repeatable or comma-separated (the README lists them)', multiple: true}),
-    token: Flags.string({description: 'a claim token to accept (repeatable); default: one random token, shown by --json', multiple: true}),
+    token: Flags.string({description: 'a claim token to accept (repeatable); default: one random token. The first is written to a 0600 file (tokenFile)', multiple: true}),
     room: Flags.string({description: 'a room id to accept (repeatable); default: one random UUID', multiple: true}),
     hostname: Flags.string({description: 'a name for the certificate (repeatable); the first is used in URLs. Default localhost and 127.0.0.1', multiple: true}),
   }
@@ -38,7 +38,7 @@ export default class Emulator extends BaseCommand {
     })
     const info = {
       url: emulator.url, host: emulator.host, port: emulator.port, caPath: emulator.caPath,
-      tokens: emulator.tokens, rooms: emulator.rooms, faults: emulator.faults, ...(flags.state ? {stateDir: flags.state} : {}),
+      tokenFile: emulator.tokenPath, rooms: emulator.rooms, faults: emulator.faults, ...(flags.state ? {stateDir: flags.state} : {}),
     }
     if (this.jsonEnabled()) {
       ui.printEmulatorJson(this.id ?? 'emulator', info)

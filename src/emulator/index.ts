@@ -50,6 +50,8 @@ export interface Emulator {
   caPath: string
   caPem: string
   tokens: string[]
+  /** the first accepted claim token, in a 0600 file next to ca.pem (what `claim --token-file` reads) */
+  tokenPath: string
   rooms: string[]
   records: EmulatorRecords
   /** the fault specs in force */
@@ -86,6 +88,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const dir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'netdata-cloud-emulator-'))
   const caPath = join(dir, 'ca.pem')
   writeFileSync(caPath, certificates.caPem, {mode: 0o644})
+  // the token is a secret even here: it goes to a file, never to stdout (claim --token-file reads it)
+  const tokenPath = join(dir, 'token')
+  rmSync(tokenPath, {force: true})
+  writeFileSync(tokenPath, `${state.tokens[0] ?? ''}\n`, {flag: 'wx', mode: 0o600})
 
   let port = 0
   const records = new EmulatorRecords()
@@ -115,6 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     host,
     caPath,
     caPem: certificates.caPem,
+    tokenPath,
     tokens: state.tokens,
     rooms: state.rooms,
     records,

@@ -2,10 +2,15 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {once} from 'node:events'
+import {
+  existsSync, readFileSync, rmSync, statSync,
+} from 'node:fs'
+import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import {ROOT, runCli} from '../helpers/cli.js'
 import {curl, json} from '../emulator/clients.js'
+import {cli, makeLayout, V1} from './claim-env.js'
 
 interface Running {
   child: ChildProcess
@@ -53,10 +58,13 @@ describe('netdata-cloud emulator (the command)', () => {
       const doc = JSON.parse(run.firstLine)
       assert.equal(doc.ok, true)
       assert.equal(doc.command, 'emulator')
-      const {caPath, faults, rooms, tokens, url} = doc.result
+      const {caPath, faults, rooms, tokenFile, url} = doc.result
       assert.match(url, /^https:\/\/localhost:\d+$/)
-      assert.equal(tokens.length, 1)
-      assert.ok(!tokens[0].includes('*'), 'the token is printed in full in --json')
+      assert.equal(doc.result.tokens, undefined)
+      assert.equal(statSync(tokenFile).mode & 0o777, 0o600)
+      const token = readFileSync(tokenFile, 'utf8').trim()
+      assert.ok(token.length >= 32, 'a random token in the file')
+      assert.ok(!run.firstLine.includes(token), 'the token is not in the JSON')
       assert.equal(rooms.length, 1)
       assert.deepEqual(faults, ['env-no-mqttv5'])
       const env = await curl({caPath}, [`${url}/api/v1/env?v=2.11.0&cap=proto,ctx&claim_id=0d5b3bd6-7e53-4c1b-9a59-b0e3e1f0e5a1`])
@@ -68,6 +76,7 @@ describe('netdata-cloud emulator (the command)', () => {
     }
 
     assert.equal(run.stdout().trim().split('\n').length, 1, 'stdout holds exactly one JSON document')
+    assert.ok(!existsSync(JSON.parse(run.firstLine).result.tokenFile), 'the temp dir with the token is removed at exit')
     assert.match(run.stderr(), /GET \/api\/v1\/env\?v=2\.11\.0\S* → 200/)
   })
 
@@ -80,11 +89,27 @@ describe('netdata-cloud emulator (the command)', () => {
     const out = run.stdout()
     assert.match(run.firstLine, /^Netdata Cloud emulator listening on https:\/\/localhost:\d+/)
     assert.ok(!out.includes('my-test-token-123456'), out)
-    assert.match(out, /\*\*\*\*3456/)
+    assert.match(out, /claim token {5}in \S+\/token \(0600/)
+    assert.match(out, /netdata-cloud claim --url https:\/\/localhost:\d+ --ca \S+ca\.pem --token-file \S+\/token --rooms 4b4e6b1c-/)
     assert.match(out, /SSL_CERT_FILE=\S+ca\.pem/)
     assert.match(out, /cloud base url = https:\/\/localhost:\d+/)
     assert.match(out, /url = https:\/\/localhost:\d+/)
     assert.match(out, /--ca \S+ca\.pem/)
+  })
+
+  test('a node claims against the running emulator with the token file it printed (another process, --ca)', async () => {
+    const run = await startCli(['--json'])
+    const l = makeLayout('unused')
+    try {
+      const {caPath, tokenFile, url} = JSON.parse(run.firstLine).result
+      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--url', url, '--ca', caPath, '--token-file', tokenFile, '--no-reload', '--json'])
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      assert.equal(readFileSync(join(l.cloudDir, 'claimed_id'), 'utf8'), r.json.result.claimId)
+      assert.match(run.stderr(), /PUT \/api\/v1\/spaces\/nodes\/\S+ → 204/)
+    } finally {
+      assert.equal(await stop(run, 'SIGTERM'), 0)
+      rmSync(l.dir, {force: true, recursive: true})
+    }
   })
 
   test('an unknown fault: one line, exit 18 (badInput), with the syntax', () => {
