@@ -1,7 +1,7 @@
 // Loads the bundled CLI, dist/bundle/cli.cjs (one CommonJS file built by scripts/bundle.mjs: @oclif/core, chalk and
-// every command), with a V8 code cache next to it, dist/bundle/cli.cjs.cache. Compiling the bundle is most of what a
-// start costs on Node 20, which has no module compile cache (bench/README.md has the numbers); with the cache V8
-// deserialises the bytecode instead of parsing and compiling the source again.
+// every command), with a V8 code cache next to it, dist/bundle/cli.cjs.cache. Parsing and compiling the bundle was
+// ~56 of ~190 ms of a `buildinfo` run on Node 20, which has no module compile cache (README.md, Performance); with the
+// cache V8 deserialises the bytecode instead.
 //
 // The cache is made by the build (scripts/train-code-cache.mjs runs a few commands in one process, then saves what V8
 // compiled). It fits one cli.cjs: its first line names the size and modification time of the file it was made from,
