@@ -4,6 +4,8 @@
 
 import {request as httpRequest} from 'node:http'
 
+import {childProcessLookup} from '../cloud/dns.js'
+
 export type ApiAnswer =
   | {ok: false; url: string; error: 'http' | 'invalid-json' | 'refused' | 'timeout' | 'too-large' | 'unreachable'; message: string; status?: number}
   | {ok: true; url: string; json: any; ms: number; body: string}
@@ -16,7 +18,8 @@ export async function getJson(base: string, path: string, timeoutMs = 3000): Pro
   // node:https (and tls under it) costs ~10 ms to load: only an https:// agent URL needs it
   const request = url.startsWith('https:') ? (await import('node:https')).request : httpRequest
   return new Promise(resolve => {
-    const req = request(url, {headers: {accept: 'application/json'}, timeout: timeoutMs}, res => {
+    // an agent URL by name is looked up in a child process (cloud/dns.ts): a lookup that never ends must not hold the exit
+    const req = request(url, {headers: {accept: 'application/json'}, lookup: childProcessLookup(timeoutMs), timeout: timeoutMs}, res => {
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (c: Buffer) => {

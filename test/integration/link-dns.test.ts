@@ -236,4 +236,17 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     assert.ok(ms < 4500, `the CLI ran ${ms} ms with --timeout 3`)
     assert.match(dnsmasqLog, /forwarded slow\.nc-test to 127\.0\.0\.1/)
   })
+
+  test('status --agent-url http://slow.nc-test:19999 (the nameserver never answers): "no answer" within --timeout, and the process ends with it', async () => {
+    const defaults = join(dir, 'resolv-defaults.conf')
+    writeFileSync(defaults, 'nameserver 127.0.0.1\n')
+    const started = Date.now()
+    const r = await cliInNamespace(['status', '--agent-url', 'http://slow.nc-test:19999', '--config-dir', join(dir, 'etc'), '--lib-dir', join(dir, 'lib'), '--timeout', '2000', '--json'], defaults)
+    const ms = Date.now() - started
+    assert.ok(r.json, r.stdout + r.stderr)
+    assert.deepEqual(r.json.result.running.problem, {
+      error: 'timeout', message: 'http://slow.nc-test:19999/api/v1/info: no answer in 2000 ms', ok: false, url: 'http://slow.nc-test:19999/api/v1/info',
+    })
+    assert.ok(ms < 4000, `status ran ${ms} ms with --timeout 2000 (a lookup left in this process would hold it ~10 s)`)
+  })
 })
