@@ -84,18 +84,8 @@ function environments() {
 
 async function withAgent(fn) {
   const {tsImport} = await import('tsx/esm/api')
-  const {lockAgent, startAgent} = await tsImport('../test/helpers/agent.ts', import.meta.url)
-  const unlock = await lockAgent()
-  try {
-    const agent = await startAgent()
-    try {
-      return await fn(agent)
-    } finally {
-      await agent.stop()
-    }
-  } finally {
-    unlock()
-  }
+  const agent = await tsImport('../test/helpers/agent.ts', import.meta.url)
+  return agent.withAgent(fn)
 }
 
 async function measureCase(c, envs, agent) {

@@ -108,21 +108,26 @@ export function systemLookup(host: string, timeoutMs: number, signal?: AbortSign
 }
 
 /**
- * A `lookup` for net/tls.connect (undici's connector takes it) that asks systemLookup, so that a connection's name
- * lookup ends at `timeoutMs` too. `localhost` is 127.0.0.1, as everywhere in this tool.
+ * The addresses to connect to for `host` (a literal IP as itself, `localhost` as 127.0.0.1, as everywhere in this
+ * tool; else systemLookup), of `family` (0 = any). Throws an error with getaddrinfo's code when there is none.
  */
+export async function lookupAddresses(host: string, timeoutMs: number, family = 0): Promise<LookupAddress[]> {
+  const literal = isIP(host)
+  const {addresses, error}: FamilyAnswer = literal === 0 && host !== 'localhost' ? await systemLookup(host, timeoutMs) : {addresses: [literal ? host : '127.0.0.1']}
+  const list = addresses.map(address => ({address, family: isIP(address)})).filter(a => family === 0 || a.family === family)
+  if (list.length > 0) return list
+  const code = error ?? 'ENOTFOUND'
+  throw Object.assign(new Error(`getaddrinfo ${code} ${host}`), {code, hostname: host})
+}
+
+/** A `lookup` for net/tls.connect (undici's connector takes it) through lookupAddresses, so it ends at `timeoutMs` too. */
 export function childProcessLookup(timeoutMs: number) {
   return (hostname: string, options: {all?: boolean; family?: number | string}, callback: (error: NodeJS.ErrnoException | null, address: LookupAddress[] | string, family?: number) => void): void => {
-    const wanted = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0)
-    const answer: Promise<FamilyAnswer> = hostname === 'localhost' ? Promise.resolve({addresses: ['127.0.0.1']}) : systemLookup(hostname, timeoutMs)
-    answer.then(({addresses, error}) => {
-      const list = addresses.map(address => ({address, family: isIP(address)})).filter(a => wanted === 0 || a.family === wanted)
-      if (list.length === 0) {
-        const code = error ?? 'ENOTFOUND'
-        callback(Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {code, hostname}), '')
-      } else if (options.all) callback(null, list)
-      else callback(null, list[0].address, list[0].family)
-    })
+    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0)
+    lookupAddresses(hostname, timeoutMs, family).then(
+      list => (options.all ? callback(null, list) : callback(null, list[0].address, list[0].family)),
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    )
   }
 }
 

@@ -8,12 +8,12 @@
 // undici and socks are imported on first use, so commands that never talk to Cloud do not load them.
 
 import {readFileSync} from 'node:fs'
-import {isIP, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {connect as tlsConnect, type TLSSocket} from 'node:tls'
 
 import {type ErrorCode, errnoCode, UserError} from '../errors.js'
 import {redactUrl} from '../agent/cloud-settings.js'
-import {childProcessLookup, systemLookup} from './dns.js'
+import {childProcessLookup, lookupAddresses} from './dns.js'
 import {registerSecret} from '../ui/redact.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -215,21 +215,14 @@ function proxyAuth(url: URL): {token?: string} {
   return {token: `Basic ${basic}`}
 }
 
-/** socks5:// sends an address: the name is resolved here (getaddrinfo in a child, bounded like everything else). */
-async function firstAddress(host: string, timeoutMs: number): Promise<string> {
-  if (isIP(host) !== 0) return host
-  const {addresses, error} = await systemLookup(host, timeoutMs)
-  if (addresses.length > 0) return addresses[0]
-  throw Object.assign(new Error(`getaddrinfo ${error ?? 'ENOTFOUND'} ${host}`), {code: error ?? 'ENOTFOUND', hostname: host})
-}
-
 type Connector = (options: {hostname: string; port: string; servername?: string}, callback: (...args: [Error, null] | [null, Socket | TLSSocket]) => void) => void
 
 function socksConnector(proxy: SocksProxy, tls: {ca?: string; rejectUnauthorized: boolean}, timeoutMs: number): Connector {
   return (opts, callback) => {
     const open = async (): Promise<TLSSocket> => {
       const {SocksClient} = await import('socks')
-      const host = proxy.remoteDns ? opts.hostname : await firstAddress(opts.hostname, timeoutMs)
+      // socks5:// sends an address: the name is resolved here (bounded like every lookup, cloud/dns.ts)
+      const host = proxy.remoteDns ? opts.hostname : (await lookupAddresses(opts.hostname, timeoutMs))[0].address
       const {socket} = await SocksClient.createConnection({
         command: 'connect',
         destination: {host, port: Number(opts.port) || 443},

@@ -71,8 +71,6 @@ export interface ClaimOptions {
   timeoutMs?: number
   /** attempts after the first (default: the era's, see claimRetryPolicy) */
   retries?: number
-  /** how long to wait between attempts (tests); default the era's delays */
-  retryDelayMs?: (n: number) => number
   /** testing / offline: a saved `netdata -W buildinfo` that stands for this agent's build */
   buildinfoFile?: string
   onProgress?: (message: string) => void
@@ -366,7 +364,7 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
   const sent = await sendClaimRequest({
     body, fixedId: Boolean(input.id), headers: request.headers, http: {
       caFile, env: process.env, insecure: options.insecure, proxy: proxyValue, proxySource: proxy.source, timeoutMs: options.timeoutMs,
-    }, options, progress, proxyText: describeProxy(proxy), urlFor, v2: agent.v2,
+    }, progress, proxyText: describeProxy(proxy), retries: options.retries, urlFor, v2: agent.v2,
   })
   const {answer, response, retried} = sent
   claimId = sent.claimId
@@ -401,7 +399,8 @@ interface ClaimSend {
   fixedId: boolean
   headers: Record<string, string>
   http: HttpsOptions
-  options: Pick<ClaimOptions, 'retries' | 'retryDelayMs'>
+  /** --retries (default: the era's) */
+  retries?: number
   progress: (message: string) => void
   proxyText: string
   urlFor: (claimId: string) => string
@@ -413,8 +412,7 @@ interface ClaimSend {
  * with the claim id it was for; throws the last transport failure, naming the attempts before it.
  */
 async function sendClaimRequest(send: ClaimSend): Promise<{answer: ClaimAnswer; response: HttpsResponse; claimId: string; retried: NonNullable<ClaimResult['retried']>}> {
-  const policy = claimRetryPolicy(send.v2, send.options.retries)
-  const delayMs = send.options.retryDelayMs ?? policy.delayMs
+  const policy = claimRetryPolicy(send.v2, send.retries)
   const retried: NonNullable<ClaimResult['retried']> = []
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1 && policy.newIdEachAttempt && !send.fixedId) send.body.node.id = randomUUID()
@@ -442,7 +440,7 @@ async function sendClaimRequest(send: ClaimSend): Promise<{answer: ClaimAnswer; 
       failure = answer.message
     }
 
-    const wait = delayMs(attempt)
+    const wait = policy.delayMs(attempt)
     retried.push({claimId, outcome: failure, waitedMs: wait})
     send.progress(`${failure}: trying again in ${wait} ms`)
     await sleep(wait)

@@ -101,12 +101,12 @@ async function waitPort(port: number, ready: (data: Buffer) => boolean, probe: B
   throw new Error(`daemon on port ${port} did not become ready`)
 }
 
-/** tinyproxy (HTTP CONNECT), with Basic auth when `auth` is given. */
-export async function startTinyproxy(auth?: {user: string; pass: string}): Promise<Daemon> {
+/** tinyproxy (HTTP CONNECT), with Basic auth when `auth` is given and `extraConf` lines appended to the template. */
+export async function startTinyproxy(auth?: {user: string; pass: string}, extraConf = ''): Promise<Daemon> {
   const dir = mkdtempSync('/tmp/nc-tinyproxy.')
   const port = await freePort()
   const template = readFileSync(join(SHARED, 'fixtures/proxies', auth ? 'tinyproxy-auth.conf' : 'tinyproxy.conf'), 'utf8')
-  const conf = template.replaceAll('@PORT@', String(port)).replaceAll('@USER@', auth?.user ?? '').replaceAll('@PASS@', auth?.pass ?? '')
+  const conf = template.replaceAll('@PORT@', String(port)).replaceAll('@USER@', auth?.user ?? '').replaceAll('@PASS@', auth?.pass ?? '') + extraConf
   writeFileSync(join(dir, 'tinyproxy.conf'), conf)
   const child = spawn('/usr/bin/tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], {stdio: 'ignore'})
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))

@@ -9,12 +9,9 @@
 // `--local=/nc-test/` keeps every other nc-test name local (NXDOMAIN/NODATA, never REFUSED or forwarded).
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {generateKeyPairSync, randomUUID} from 'node:crypto'
 import {createSocket, type Socket} from 'node:dgram'
-import {
-  mkdirSync, mkdtempSync, rmSync, writeFileSync,
-} from 'node:fs'
-import {createServer, type Server} from 'node:http'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import type {Server} from 'node:http'
 import {createServer as createNetServer} from 'node:net'
 import {join} from 'node:path'
 import {
@@ -25,6 +22,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/errors.js'
 import {type CliRun as Run, ROOT, runProcess} from '../helpers/cli.js'
+import {makeClaimedNode, startAgentApi} from './linked-node.js'
 
 let resolvConf = ''
 
@@ -89,7 +87,6 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
   let dnsmasqLog = ''
   let emulator: Emulator
   let agent: Server
-  let claimId: string
 
   before(async () => {
     const busy = await port53Busy()
@@ -125,29 +122,9 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     assert.equal(dnsmasq.exitCode, null, `dnsmasq exited: ${dnsmasqLog}`)
     assert.match(dnsmasqLog, /started, version/)
 
-    emulator = await startEmulator({hostnames: ['cloud.nc-test', 'localhost', '127.0.0.1']})
-    mkdirSync(join(dir, 'etc'))
-    mkdirSync(join(dir, 'lib/cloud.d'), {recursive: true})
-    claimId = randomUUID()
-    const {privateKey, publicKey} = generateKeyPairSync('rsa', {modulusLength: 2048, privateKeyEncoding: {format: 'pem', type: 'pkcs8'}, publicKeyEncoding: {format: 'pem', type: 'spki'}})
-    writeFileSync(join(dir, 'lib/cloud.d/private.pem'), privateKey, {mode: 0o600})
-    writeFileSync(join(dir, 'lib/cloud.d/public.pem'), publicKey)
-    writeFileSync(join(dir, 'lib/cloud.d/claimed_id'), claimId)
-    writeFileSync(join(dir, 'lib/cloud.d/cloud.conf'), `[global]\n    enabled = yes\n    cloud base url = ${emulator.url}\n`)
-    writeFileSync(join(dir, 'etc/netdata.conf'), '[cloud]\n    proxy = none\n')
-    emulator.registerNode(claimId, publicKey)
-    agent = createServer((req, res) => {
-      res.setHeader('content-type', 'application/json')
-      if (req.url === '/api/v1/info') res.end(JSON.stringify({
-        'agent-claimed': true, 'aclk-available': false, 'cloud-available': true, 'cloud-enabled': true, version: 'v1.37.1',
-      }))
-      else if (req.url === '/api/v1/aclk') res.end(JSON.stringify({'agent-claimed': true, 'claimed-id': claimId, online: false}))
-      else {
-        res.statusCode = 404
-        res.end('{}')
-      }
-    })
-    await new Promise<void>(resolve => agent.listen(0, '127.0.0.1', resolve))
+    emulator = await startEmulator({hostnames: ['cloud.nc-test', 'localhost', '127.0.0.1']});
+    const {claimId} = makeClaimedNode(dir, emulator)
+    agent = await startAgentApi(claimId, () => false)
   })
 
   after(async () => {

@@ -2,15 +2,11 @@
 // tinyproxy (HTTP CONNECT, with and without Basic auth) and danted (SOCKS5, socks5 and socks5h, and with
 // username/password for a throw-away system user), to the emulator; the claim client through the same danted.
 import assert from 'node:assert/strict'
-import {execFileSync, spawn} from 'node:child_process'
-import {
-  mkdtempSync, readFileSync, rmSync, writeFileSync,
-} from 'node:fs'
-import {join} from 'node:path'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {
   after, before, describe, test,
 } from 'node:test'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import {httpsRequest} from '../../src/cloud/http.js'
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
@@ -19,47 +15,20 @@ import {linkEmulator, type LinkReport} from '../../src/services/link.js'
 import {
   type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps,
 } from '../cloud/http-daemons.js'
-import {SHARED} from '../helpers/cli.js'
 
 const walk = (proxy: string, faults: string[] = []): Promise<LinkReport> => linkEmulator(startEmulator, {
   deadlineMs: 20_000, faults, proxy, timeoutMs: 3000,
 })
 const step = (r: LinkReport, id: string) => r.steps.find(s => s.id === id)!
 
-/** tinyproxy with `ConnectPort 0`: it refuses CONNECT to every port (403). */
-async function startRefusingTinyproxy(): Promise<Daemon> {
-  const dir = mkdtempSync('/tmp/nc-link-tinyproxy.')
-  const port = await freePort()
-  const conf = readFileSync(join(SHARED, 'fixtures/proxies/tinyproxy.conf'), 'utf8').replaceAll('@PORT@', String(port)) + '\nConnectPort 0\n'
-  writeFileSync(join(dir, 'tinyproxy.conf'), conf)
-  const child = spawn('/usr/bin/tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], {stdio: 'ignore'})
-  const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(`http://127.0.0.1:${port}/`).then(x => x.status, () => 0)
-    if (r > 0) break
-    await sleep(50)
-  }
-
-  return {
-    pid: child.pid!,
-    port,
-    async stop() {
-      process.kill(child.pid!, 'SIGTERM')
-      const code = await exited
-      rmSync(dir, {force: true, recursive: true})
-      return code
-    },
-  }
-}
-
 describe('link through real proxies', () => {
   let plain: Daemon
   let authed: Daemon
-  let refusing: Daemon
+  let refusing: Daemon // ConnectPort 0: it refuses CONNECT to every port (403)
   let dante: Daemon
 
   before(async () => {
-    [plain, authed, refusing, dante] = await Promise.all([startTinyproxy(), startTinyproxy({pass: 'pr0xy-pass', user: 'linkuser'}), startRefusingTinyproxy(), startDanted()])
+    [plain, authed, refusing, dante] = await Promise.all([startTinyproxy(), startTinyproxy({pass: 'pr0xy-pass', user: 'linkuser'}), startTinyproxy(undefined, '\nConnectPort 0\n'), startDanted()])
   })
 
   after(async () => {

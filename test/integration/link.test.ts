@@ -3,11 +3,8 @@
 // in another process (--ca), with a fake agent API that says online (stop before CONNECT, or --take-over).
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {generateKeyPairSync, randomUUID} from 'node:crypto'
-import {
-  mkdirSync, mkdtempSync, rmSync, writeFileSync,
-} from 'node:fs'
-import {createServer, type Server} from 'node:http'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import type {Server} from 'node:http'
 import {join} from 'node:path'
 import {
   after, before, describe, test,
@@ -16,6 +13,7 @@ import {
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/errors.js'
 import {ROOT} from '../helpers/cli.js'
+import {makeClaimedNode, startAgentApi} from './linked-node.js'
 
 interface Run {code: number; stdout: string; stderr: string; json?: any; ms: number}
 
@@ -113,29 +111,9 @@ describe('netdata-cloud link (built CLI)', () => {
 
     before(async () => {
       emulator = await startEmulator({})
-      dir = mkdtempSync('/tmp/nc-link-node.')
-      mkdirSync(join(dir, 'etc'))
-      mkdirSync(join(dir, 'lib/cloud.d'), {recursive: true})
-      claimId = randomUUID()
-      const {privateKey, publicKey} = generateKeyPairSync('rsa', {modulusLength: 2048, privateKeyEncoding: {format: 'pem', type: 'pkcs8'}, publicKeyEncoding: {format: 'pem', type: 'spki'}})
-      writeFileSync(join(dir, 'lib/cloud.d/private.pem'), privateKey, {mode: 0o600})
-      writeFileSync(join(dir, 'lib/cloud.d/public.pem'), publicKey)
-      writeFileSync(join(dir, 'lib/cloud.d/claimed_id'), claimId)
-      writeFileSync(join(dir, 'lib/cloud.d/cloud.conf'), `[global]\n    enabled = yes\n    cloud base url = ${emulator.url}\n`)
-      writeFileSync(join(dir, 'etc/netdata.conf'), '[cloud]\n    proxy = none\n')
-      emulator.registerNode(claimId, publicKey)
-      agent = createServer((req, res) => {
-        res.setHeader('content-type', 'application/json')
-        if (req.url === '/api/v1/info') res.end(JSON.stringify({
-          'agent-claimed': true, 'aclk-available': agentOnline, 'cloud-available': true, 'cloud-enabled': true, version: 'v1.37.1',
-        }))
-        else if (req.url === '/api/v1/aclk') res.end(JSON.stringify({'agent-claimed': true, 'claimed-id': claimId, online: agentOnline}))
-        else {
-          res.statusCode = 404
-          res.end('{}')
-        }
-      })
-      await new Promise<void>(resolve => agent.listen(0, '127.0.0.1', resolve))
+      dir = mkdtempSync('/tmp/nc-link-node.');
+      ({claimId} = makeClaimedNode(dir, emulator))
+      agent = await startAgentApi(claimId, () => agentOnline)
     })
 
     after(async () => {

@@ -92,10 +92,10 @@ export const envStep: Step = {
     if (!r.response) return {
       code: 'cloudApi', detail: `GET ${path.split('?')[0]}: ${r.error}`, fix: 'the Cloud API did not answer properly: retry later; check any proxy or firewall that inspects HTTPS', status: 'FAIL',
     }
-    const unclaimed = !ctx.settings.claimId.value
-    if (r.response.status !== 200 && unclaimed && r.response.status < 500 && parseCloudError(r.response.body.toString('utf8'))) {
-      // an unclaimed node has no claim id to send: a Cloud error body still proves the API answers
-      const e = describeCloudError(parseCloudError(r.response.body.toString('utf8'))!)
+    // an unclaimed node has no claim id to send: a Cloud error body still proves the API answers
+    const unclaimedAnswer = !ctx.settings.claimId.value && r.response.status !== 200 && r.response.status < 500 ? parseCloudError(r.response.body.toString('utf8')) : undefined
+    if (unclaimedAnswer) {
+      const e = describeCloudError(unclaimedAnswer)
       return {detail: `the Cloud API answers (${r.response.statusLine.slice(9)}, ${e}: expected without a claim id); this node is not claimed: claiming would add the challenge/password and the MQTT link`, fix: 'claim the node: netdata-cloud claim', status: 'WARN'}
     }
 
