@@ -1,10 +1,24 @@
 import oclif from 'eslint-config-oclif'
 
+// The layer rules of the README's "Layout" (design.md §2), one zone each: a break fails `npm test` where it is written.
+const ours = ['agent', 'base', 'cli', 'cloud', 'commands', 'config', 'emulator', 'services', 'ui']
+const except = (...allowed) => ours.filter(l => !allowed.includes(l)).map(l => `./src/${l}`)
+const layerZones = [
+  {target: './src/base', from: except('base'), message: 'base imports nothing of ours (only node:*)'},
+  {target: './src/emulator', from: except('base', 'emulator'), message: 'the emulator imports only base and its own files'},
+  {target: './src/config', from: except('base', 'config'), message: 'config is the dialect and the writer: it takes numeric owners, it knows no agent or cloud'},
+  {target: './src/agent', from: except('base', 'agent', 'config'), message: 'agent (what is on this node) imports only base and config'},
+  {target: './src/cloud', from: except('base', 'cloud', 'agent'), message: 'cloud never imports config, the emulator or the layers above it'},
+  {target: './src/services', from: except('base', 'agent', 'cloud', 'config', 'services'), message: 'services never import ui, commands or the emulator: return a result, let ui render it'},
+  {target: './src/ui', from: except('base', 'ui', 'services', 'cloud'), message: 'ui renders results: it imports their types, never the node or the network'},
+]
+
 export default [
   {ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'bench/results.json', 'coverage/**']},
   ...oclif,
   {
     rules: {
+      'import/no-restricted-paths': ['error', {zones: layerZones}],
       // CLI output goes through src/ui; long protocol tables read better unsplit.
       'max-params': ['warn', 5],
       'no-await-in-loop': 'off',

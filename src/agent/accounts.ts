@@ -2,6 +2,8 @@
 
 import {readFileSync} from 'node:fs'
 
+import type {FileOwner} from '../config/write.js'
+
 export interface Account {
   name: string
   uid: number
@@ -37,4 +39,10 @@ export function lookupGroup(name: string, group = '/etc/group'): null | {gid: nu
 
 export function groupName(gid: number, group = '/etc/group'): string {
   return rows(group).find(r => Number(r[2]) === gid)?.[0] ?? String(gid)
+}
+
+/** The uid/gid of a local user (its primary group), or null when the user does not exist. */
+export function accountOwner(name: string, passwd = '/etc/passwd'): FileOwner | null {
+  const u = lookupUser(name, passwd)
+  return u ? {gid: u.gid, uid: u.uid} : null
 }

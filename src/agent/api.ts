@@ -4,7 +4,7 @@
 
 import {request as httpRequest} from 'node:http'
 
-import {childProcessLookup} from '../cloud/dns.js'
+import {childProcessLookup} from '../base/lookup.js'
 
 export type ApiAnswer =
   | {ok: false; url: string; error: 'http' | 'invalid-json' | 'refused' | 'timeout' | 'too-large' | 'unreachable'; message: string; status?: number}

@@ -2,8 +2,8 @@
 // Nothing is guessed: a line the parser does not recognise is kept raw in `unrecognised`, and an input
 // with no known marker is an "unknown format" error that quotes its first line.
 
-import {UserError} from '../errors.js'
-import {compareVersions, parseVersion} from './version.js'
+import {UserError} from '../base/errors.js'
+import {compareVersions, parseVersion} from '../base/version.js'
 
 /** A: v1.26–1.29, B: v1.30–1.31, C: v1.32, D: v1.33–1.40, E: v1.41–1.47, v2: v2.x (era E's format, ACLK always built) */
 export type BuildinfoEra = 'A' | 'B' | 'C' | 'D' | 'E' | 'v2'

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 
 import type {Install} from './install.js'
 import {eraRules} from './era.js'
-import type {Version} from './version.js'
+import type {Version} from '../base/version.js'
 
 export interface CloudPaths {
   /** the cloud.d directory the agent uses */

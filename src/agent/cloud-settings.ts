@@ -4,7 +4,8 @@
 import {type CloudPaths, cloudPaths} from './cloud-paths.js'
 import {type EraRules, eraRules, interpretEnabled} from './era.js'
 import type {Install} from './install.js'
-import {compareVersions, type Version} from './version.js'
+import {redactUrl} from '../base/secrets.js'
+import {compareVersions, type Version} from '../base/version.js'
 import type {ConfigDocument} from '../config/document.js'
 import {readConfigFile} from '../config/read.js'
 
@@ -95,7 +96,3 @@ export function readCloudSettings(install: Install, version: null | Version, age
   }
 }
 
-/** `http://user:secret@host:3128` → `http://user:****@host:3128` */
-export function redactUrl(value: string): string {
-  return value.replace(/^([a-z\d+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:****@')
-}

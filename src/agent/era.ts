@@ -1,6 +1,6 @@
 // What an agent of a given version does with the settings this tool reads and writes (netdata-facts.md §0, §2, §3.2).
 
-import {compareVersions, inRange, type Version} from './version.js'
+import {compareVersions, inRange, type Version} from '../base/version.js'
 
 export type EnabledSemantics = 'boolean' | 'ignored' | 'ondemand'
 export type ImplementationKey = 'honoured' | 'ignored' | 'legacy-ignored' | 'not-read' | 'one-per-build'

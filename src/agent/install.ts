@@ -7,7 +7,7 @@ import {
 } from 'node:fs'
 import {delimiter, dirname, join} from 'node:path'
 
-import {UserError} from '../errors.js'
+import {UserError} from '../base/errors.js'
 import {readConfigFile} from '../config/read.js'
 import type {ConfigDocument} from '../config/document.js'
 

@@ -8,7 +8,7 @@ import {
 
 import {readTextFile} from '../config/read.js'
 import {type FileOwner, writeFileAtomically} from '../config/write.js'
-import {UserError} from '../errors.js'
+import {UserError} from '../base/errors.js'
 
 export const KEY_MODES = {privateKey: 0o600, publicKey: 0o644} as const
 

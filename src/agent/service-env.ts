@@ -8,9 +8,8 @@
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {redactUrl} from './cloud-settings.js'
 import type {Install} from './install.js'
-import {mask} from '../ui/redact.js'
+import {mask, redactUrl} from '../base/secrets.js'
 
 export interface ServiceEnvVar {
   name: string

@@ -3,10 +3,11 @@
 
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {BugError, EXIT, UserError} from '../errors.js'
+import {BugError, EXIT, UserError} from '../base/errors.js'
+import type {Warning} from '../base/result.js'
 import {type InstallOptions} from '../agent/install.js'
 import {
-  envelope, printError, printText, type Outcome, setColor, type Warning,
+  envelope, printError, printText, type Outcome, setColor,
 } from '../ui/output.js'
 
 export const globalFlags = {

@@ -4,7 +4,7 @@
 
 import {constants, privateDecrypt} from 'node:crypto'
 
-import {compareVersions, type Version} from '../agent/version.js'
+import {compareVersions, type Version} from '../base/version.js'
 
 export function challengePath(authEndpoint: URL, claimId: string, what: 'challenge' | 'password'): string {
   const p = authEndpoint.pathname || '/'

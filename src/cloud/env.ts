@@ -1,7 +1,7 @@
 // `GET /api/v1/env` as each era's agent sends it, and the answer validated the way the agent does
 // (netdata-facts.md §5.2, §0.1 #3, #7, #18, #19), plus Netdata's error bodies (errorMsgKey, retry delay, banned).
 
-import {compareVersions, type Version} from '../agent/version.js'
+import {compareVersions, type Version} from '../base/version.js'
 
 /** Versions from which the agent asks /env (v1.31+; v1.30 NG and legacy go straight to the challenge). */
 export function usesEnv(v: Version): boolean {

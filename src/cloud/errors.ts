@@ -2,7 +2,7 @@
 // The v1 script's exit codes 0–18 (claim/claim.c `claiming_errors[]`) are kept alongside, so a user who knows
 // "exit 12" from kickstart or the script finds the same case here.
 
-import {type ErrorCode, UserError} from '../errors.js'
+import {type ErrorCode, UserError} from '../base/errors.js'
 
 /** The v1 `netdata-claim.sh` exit codes and their meaning. */
 export const CLAIM_SCRIPT_EXIT: Record<number, string> = {

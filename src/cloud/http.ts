@@ -11,10 +11,9 @@ import {readFileSync} from 'node:fs'
 import type {Socket} from 'node:net'
 import {connect as tlsConnect, type TLSSocket} from 'node:tls'
 
-import {type ErrorCode, errnoCode, UserError} from '../errors.js'
-import {redactUrl} from '../agent/cloud-settings.js'
-import {childProcessLookup, lookupAddresses} from './dns.js'
-import {registerSecret} from '../ui/redact.js'
+import {type ErrorCode, errnoCode, UserError} from '../base/errors.js'
+import {childProcessLookup, lookupAddresses} from '../base/lookup.js'
+import {redactUrl, registerSecret} from '../base/secrets.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
 /** v2.11 caps the claim response at 10 MiB; nothing Cloud sends us is larger. */
@@ -112,7 +111,6 @@ export function describeProxy(p: Proxy): string {
 }
 
 /** A URL with its password replaced, for messages (the one implementation lives with the cloud settings). */
-export {redactUrl} from '../agent/cloud-settings.js'
 
 /** Send one HTTPS request and read the whole (capped) answer. Throws a classified UserError on any transport failure. */
 export async function httpsRequest(req: HttpsRequest, options: HttpsOptions = {}): Promise<HttpsResponse> {

@@ -4,8 +4,8 @@
 import type {Duplex} from 'node:stream'
 import type {TLSSocket} from 'node:tls'
 
-import type {ErrorCode} from '../errors.js'
-import type {Version} from '../agent/version.js'
+import type {ErrorCode} from '../base/errors.js'
+import type {Version} from '../base/version.js'
 import type {ProxySpec} from './proxy-tunnel.js'
 
 export type StepId = 'agent' | 'challenge' | 'dns' | 'env' | 'mqtt' | 'proxy' | 'settings' | 'tcp' | 'tls'

@@ -5,7 +5,7 @@
 
 import type {Duplex} from 'node:stream'
 
-import {registerSecret} from '../ui/redact.js'
+import {registerSecret} from '../base/secrets.js'
 
 export type ProxyKind = 'http' | 'https-unsupported' | 'invalid' | 'none' | 'socks5' | 'socks5h'
 

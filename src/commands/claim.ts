@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {discoverInstall} from '../agent/install.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {EXIT} from '../errors.js'
+import {EXIT} from '../base/errors.js'
 import {claimNode, readClaimToken} from '../services/claim.js'
 import {renderClaim, showProgress} from '../ui/claim.js'
 import type {Outcome} from '../ui/output.js'
@@ -66,11 +66,12 @@ export default class Claim extends BaseCommand {
       url: flags.url,
     })
     const failed = result.agent.state === 'failed' && result.method === 'v2-claim.conf'
+    const {warnings: claimWarnings, ...body} = result
     return {
       exitCode: failed ? EXIT.claimRejected : 0,
       render: () => renderClaim(result),
-      result,
-      warnings: [...warnings, ...result.warnings].map(message => ({message})),
+      result: body,
+      warnings: [...warnings, ...claimWarnings],
     }
   }
 }

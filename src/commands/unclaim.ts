@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {discoverInstall} from '../agent/install.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {EXIT, UserError} from '../errors.js'
+import {EXIT, UserError} from '../base/errors.js'
 import {applyUnclaim, planUnclaim} from '../services/unclaim.js'
 import {renderUnclaim} from '../ui/claim.js'
 import type {Outcome} from '../ui/output.js'

@@ -13,7 +13,7 @@ import {
 } from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
-import {errnoCode, UserError} from '../errors.js'
+import {errnoCode, UserError} from '../base/errors.js'
 
 export const LOCK_NAME = '.netdata-cloud.lock'
 const BREAK_SUFFIX = '.break'

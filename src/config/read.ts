@@ -3,7 +3,7 @@
 
 import {readFileSync, statSync} from 'node:fs'
 
-import {errnoCode, UserError} from '../errors.js'
+import {errnoCode, UserError} from '../base/errors.js'
 import {ConfigDocument} from './document.js'
 
 /** netdata's config files are small; anything larger is not one of them. */

@@ -23,8 +23,7 @@ import {
   basename, dirname, join, resolve,
 } from 'node:path'
 
-import {lookupUser} from '../agent/accounts.js'
-import {errnoCode, UserError} from '../errors.js'
+import {errnoCode, UserError} from '../base/errors.js'
 import {ConfigDocument} from './document.js'
 import {acquireLock} from './lock.js'
 import {MAX_CONFIG_BYTES} from './read.js'
@@ -83,12 +82,6 @@ export interface UpdateResult {
 }
 
 const TEMP_RE = /^\..+\.netdata-cloud-[\da-f]+\.tmp$/
-
-/** The uid/gid of a local user (its primary group), or null when the user does not exist. */
-export function accountOwner(name: string): FileOwner | null {
-  const u = lookupUser(name)
-  return u ? {gid: u.gid, uid: u.uid} : null
-}
 
 const euid = () => process.geteuid?.() ?? 0
 const egid = () => process.getegid?.() ?? 0

@@ -5,7 +5,7 @@
 
 import {createPublicKey} from 'node:crypto'
 
-import {mask} from '../ui/redact.js'
+import {mask} from '../base/secrets.js'
 import type {EmulatorContext} from './context.js'
 import {cloudError, errorMsgKeyOf, type Reply} from './replies.js'
 

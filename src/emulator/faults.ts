@@ -1,7 +1,7 @@
 // Named faults: `NAME[:ARG][@ENDPOINT]`, e.g. `slow:2000@env`, `connack-refused:135`, `stall@mqtt`.
 // Without @ENDPOINT a fault acts on every endpoint it makes sense for (its `targets`).
 
-import {UserError} from '../errors.js'
+import {UserError} from '../base/errors.js'
 
 export type Endpoint = 'challenge' | 'claim' | 'env' | 'mqtt' | 'password'
 export const ENDPOINTS: Endpoint[] = ['claim', 'env', 'challenge', 'password', 'mqtt']

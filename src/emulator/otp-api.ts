@@ -9,7 +9,7 @@ import {
 } from 'node:crypto'
 import {promisify} from 'node:util'
 
-import {registerSecret} from '../ui/redact.js'
+import {registerSecret} from '../base/secrets.js'
 import type {EmulatorContext} from './context.js'
 import type {Endpoint} from './faults.js'
 import {cloudError, type Reply} from './replies.js'

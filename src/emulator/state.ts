@@ -7,7 +7,7 @@ import {mkdirSync, readFileSync} from 'node:fs'
 import {open, rename, unlink} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {errnoCode, UserError} from '../errors.js'
+import {errnoCode, UserError} from '../base/errors.js'
 
 export interface ClaimedNode {
   claimId: string

@@ -5,9 +5,9 @@ import {readFileSync} from 'node:fs'
 import {type Buildinfo, parseBuildinfo, repairBuildinfoJson} from '../agent/buildinfo.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {runBinary} from '../agent/run-binary.js'
-import {parseVersion} from '../agent/version.js'
+import {parseVersion} from '../base/version.js'
 import {readTextFile} from '../config/read.js'
-import {UserError} from '../errors.js'
+import {UserError} from '../base/errors.js'
 
 export interface BuildinfoReport extends Buildinfo {
   /** the file, `stdin`, or the command that produced the text */

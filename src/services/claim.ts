@@ -26,7 +26,7 @@ import type {Install} from '../agent/install.js'
 import {ensureKeyPair} from '../agent/keypair.js'
 import {type CliAnswer, netdatacli} from '../agent/netdatacli.js'
 import {readServiceEnvironment} from '../agent/service-env.js'
-import {compareVersions, parseVersion, type Version} from '../agent/version.js'
+import {compareVersions, parseVersion, type Version} from '../base/version.js'
 import {
   type ClaimAnswer, claimAnswerError, claimRetryPolicy, interpretClaimAnswer, isTransientFailure,
 } from '../cloud/errors.js'
@@ -38,9 +38,10 @@ import {readTextFile} from '../config/read.js'
 import {
   editConfigText, type FileOwner, MODES, updateFileAtomically, writeFileAtomically,
 } from '../config/write.js'
-import {UserError} from '../errors.js'
+import {UserError} from '../base/errors.js'
+import type {FileChange, Warning} from '../base/result.js'
 import {buildinfoFromAgent, buildinfoFromFile} from './buildinfo.js'
-import {mask, registerSecret} from '../ui/redact.js'
+import {mask, registerSecret} from '../base/secrets.js'
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
 export const CLAIM_CONF_MODE = 0o640
@@ -76,15 +77,6 @@ export interface ClaimOptions {
   onProgress?: (message: string) => void
 }
 
-export interface FileChange {
-  path: string
-  action: 'created' | 'unchanged' | 'updated' | 'would-create' | 'would-update'
-  mode?: string
-  owner?: string
-  /** --dry-run: the unified diff (secrets masked) */
-  diff?: string
-}
-
 export interface ClaimResult {
   claimId: null | string
   nodeId: null | string
@@ -102,7 +94,7 @@ export interface ClaimResult {
   /** every attempt of the request before the last one, and why it was sent again */
   retried?: {claimId: string; outcome: string; waitedMs: number}[]
   agent: {state: 'failed' | 'not-running' | 'ok' | 'skipped'; messages: string[]}
-  warnings: string[]
+  warnings: Warning[]
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -122,15 +114,15 @@ export interface TokenSources {
  * The claim token from --token-file, --token-stdin, NETDATA_CLAIM_TOKEN, or a prompt, in that order.
  * It is registered as a secret at once, and NETDATA_CLAIM_TOKEN is removed from our environment so no child inherits it.
  */
-export async function readClaimToken(src: TokenSources): Promise<{token: string; source: string; warnings: string[]}> {
-  const warnings: string[] = []
+export async function readClaimToken(src: TokenSources): Promise<{token: string; source: string; warnings: Warning[]}> {
+  const warnings: Warning[] = []
   let token: string
   let source: string
   const fromEnv = src.env.NETDATA_CLAIM_TOKEN
   if (fromEnv !== undefined) delete src.env.NETDATA_CLAIM_TOKEN
   if (src.file) {
     const st = statOrNull(src.file)
-    if (st && (st.mode & 0o004)) warnings.push(`${src.file} is readable by every user (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`)
+    if (st && (st.mode & 0o004)) warnings.push({fix: `chmod 600 ${src.file}`, message: `${src.file} is readable by every user (mode ${(st.mode & 0o777).toString(8)})`})
     const text = readTextFile(src.file, 'token file', 64 * 1024)
     if (text === null) throw new UserError('badInput', `--token-file ${src.file}: no such file`)
     token = stripFinalNewline(text)
@@ -288,7 +280,7 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
   const proxy = parseProxy(proxyValue, options.proxy ? 'flag' : settings.proxy.source, process.env, input.url)
   const owner = checkPermission(install, method === 'v2-claim.conf')
   const identity = readIdentity(paths, {cloudConf: settings.cloudConf, v2: agent.v2})
-  const warnings = [...settings.warnings]
+  const warnings: Warning[] = settings.warnings.map(message => ({message}))
   if (identity.claimId.value && !options.force) {
     throw new UserError('alreadyClaimed', `this node is already claimed (claim id ${identity.claimId.value}, from ${identity.claimId.source}); nothing was changed`, {
       fix: 'to move it to another Space: `netdata-cloud unclaim --yes`, then claim with that Space\'s token; or `netdata-cloud claim --force` to claim again with a new claim id',
@@ -297,7 +289,7 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
 
   if (agent.v2) {
     for (const v of readServiceEnvironment(install)) {
-      if (v.name.startsWith('NETDATA_CLAIM_')) warnings.push(`${v.name} is set for the agent's service (${v.source}): the agent claims with it whenever it has no claim id; edit that file if it is stale`)
+      if (v.name.startsWith('NETDATA_CLAIM_')) warnings.push({message: `${v.name} is set for the agent's service (${v.source}): the agent claims with it whenever it has no claim id; edit that file if it is stale`})
     }
   }
 
@@ -313,7 +305,7 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
   const machineGuid = identity.machineGuid ?? randomUUID()
   const dirOptions = {mode: MODES.cloudDir, owner}
   if (!identity.machineGuid) {
-    warnings.push(`${paths.machineGuid} is missing or not a UUID: a new machine GUID ${options.dryRun ? 'would be' : 'was'} created (as netdata-claim.sh does)`)
+    warnings.push({message: `${paths.machineGuid} is missing or not a UUID: a new machine GUID ${options.dryRun ? 'would be' : 'was'} created (as netdata-claim.sh does)`})
     if (!options.dryRun) writeFileAtomically(paths.machineGuid, machineGuid, {
       createDir: {mode: 0o755, owner}, mode: 0o644, owner, what: 'machine GUID',
     })
@@ -465,7 +457,7 @@ async function claimWithClaimConf(options: ClaimOptions, input: ValidInputs, bas
   const group = lookupGroup(options.install.runAsUser)
   const owner = {gid: group?.gid ?? 0, uid: 0}
   const st = statOrNull(claimConf)
-  if (st && (st.mode & 0o007)) base.warnings.push(`${claimConf} is readable by other users (mode ${(st.mode & 0o777).toString(8)}) and holds the token: chmod 0640 it`)
+  if (st && (st.mode & 0o007)) base.warnings.push({fix: `chmod 0640 ${claimConf}`, message: `${claimConf} is readable by other users (mode ${(st.mode & 0o777).toString(8)}) and holds the token`})
   const r = updateFileAtomically(claimConf, () => text, {
     dryRun: options.dryRun, mode: CLAIM_CONF_MODE, owner, what: 'claim.conf',
   })

@@ -15,7 +15,7 @@ import {readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {runBinary} from '../agent/run-binary.js'
 import {readServiceEnvironment} from '../agent/service-env.js'
-import {parseVersion, type Version} from '../agent/version.js'
+import {parseVersion, type Version} from '../base/version.js'
 import {runSteps, type RunOptions} from '../cloud/link-runner.js'
 import {challengeStep, envStep} from '../cloud/link-steps/cloud-api.js'
 import {
@@ -26,7 +26,7 @@ import type {
   AgentLinkView, LinkContext, LinkSettings, Sourced, Step, StepId, StepRecord,
 } from '../cloud/link-types.js'
 import {parseProxy} from '../cloud/proxy-tunnel.js'
-import {EXIT, UserError} from '../errors.js'
+import {EXIT, UserError} from '../base/errors.js'
 
 export const LINK_STEPS: Step[] = [settingsStep, dnsStep, tcpStep, proxyStep, tlsStep, envStep, challengeStep, mqttStep, agentStep]
 

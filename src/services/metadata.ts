@@ -6,7 +6,7 @@ import {join} from 'node:path'
 
 import {getJson} from '../agent/api.js'
 import {type Install, requireInstall} from '../agent/install.js'
-import {errnoCode, UserError} from '../errors.js'
+import {errnoCode, UserError} from '../base/errors.js'
 
 export interface MetadataItem {
   /** what the seed calls it */

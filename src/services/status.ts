@@ -4,14 +4,15 @@
 import {existsSync} from 'node:fs'
 
 import {type AgentView, readAgentView} from '../agent/api.js'
-import {type CloudSettings, readCloudSettings, redactUrl} from '../agent/cloud-settings.js'
+import {type CloudSettings, readCloudSettings} from '../agent/cloud-settings.js'
+import {redactUrl} from '../base/secrets.js'
 import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {runBinary} from '../agent/run-binary.js'
 import {maskValue, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
-import {parseVersion, type Version} from '../agent/version.js'
+import {parseVersion, type Version} from '../base/version.js'
 import {type Buildinfo, parseBuildinfo} from '../agent/buildinfo.js'
-import {type ErrorCode, EXIT} from '../errors.js'
+import {type ErrorCode, EXIT} from '../base/errors.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 

@@ -9,8 +9,8 @@ import type {ImplementationKey} from '../agent/era.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {ConfigDocument} from '../config/document.js'
 import {MODES, updateFileAtomically} from '../config/write.js'
-import {UserError} from '../errors.js'
-import type {Warning} from '../ui/output.js'
+import {UserError} from '../base/errors.js'
+import type {Warning} from '../base/result.js'
 import {
   buildContext, type ChangeOptions, type RestartState, settleRestart,
 } from './toggle-cloud.js'

@@ -7,9 +7,8 @@
 // and the setting is kept if the build is later replaced by one with cloud support.
 
 import {type BuildinfoReport, buildinfoFromAgent, buildinfoFromFile} from './buildinfo.js'
-import {
-  accountOwner, type FileOwner, MODES, updateFileAtomically,
-} from '../config/write.js'
+import {accountOwner} from '../agent/accounts.js'
+import {type FileOwner, MODES, updateFileAtomically} from '../config/write.js'
 import {ConfigDocument} from '../config/document.js'
 import {cloudPaths} from '../agent/cloud-paths.js'
 import {
@@ -18,9 +17,9 @@ import {
 import {type Install, requireInstall} from '../agent/install.js'
 import {restartAgent} from '../agent/restart.js'
 import {netdataPids, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
-import {parseVersion, type Version} from '../agent/version.js'
-import {UserError} from '../errors.js'
-import type {Warning} from '../ui/output.js'
+import {parseVersion, type Version} from '../base/version.js'
+import {UserError} from '../base/errors.js'
+import type {Warning} from '../base/result.js'
 import {unifiedDiff} from '../config/diff.js' // loads the `diff` package only when called
 
 export type RestartState = 'done' | 'needed' | 'not-needed'

@@ -21,11 +21,11 @@ import type {Install} from '../agent/install.js'
 import {netdatacli} from '../agent/netdatacli.js'
 import {restartAgent} from '../agent/restart.js'
 import {readServiceEnvironment} from '../agent/service-env.js'
-import {parseVersion, type Version} from '../agent/version.js'
+import {parseVersion, type Version} from '../base/version.js'
 import {
   editConfigText, readFileForEdit, updateFileAtomically, writeError, writeFileAtomically,
 } from '../config/write.js'
-import {UserError} from '../errors.js'
+import {UserError} from '../base/errors.js'
 import {buildinfoFromAgent, buildinfoFromFile} from './buildinfo.js'
 
 export interface UnclaimOptions {

@@ -2,12 +2,8 @@
 
 import {Chalk} from 'chalk'
 
-import {redactSecrets} from './redact.js'
-
-export interface Warning {
-  message: string
-  fix?: string
-}
+import type {Warning} from '../base/result.js'
+import {redactSecrets} from '../base/secrets.js'
 
 /** What a command hands to the UI: the result object (for --json), how to show it as text, and the exit status. */
 export interface Outcome<R> {

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {describe, test} from 'node:test'
 
 import {parseBuildinfo, repairBuildinfoJson} from '../../src/agent/buildinfo.js'
-import {UserError} from '../../src/errors.js'
+import {UserError} from '../../src/base/errors.js'
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/buildinfo/${name}`, import.meta.url), 'utf8')
 

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import {lookupUser} from '../../src/agent/accounts.js'
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {runCli} from '../helpers/cli.js'
 
 const noStack = (s: string) => assert.doesNotMatch(s, /\n\s+at .*\(/, 'no stack trace')

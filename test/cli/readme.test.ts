@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {EXIT, EXIT_MEANING, type ErrorCode} from '../../src/errors.js'
+import {EXIT, EXIT_MEANING, type ErrorCode} from '../../src/base/errors.js'
 import {ROOT} from '../helpers/cli.js'
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {childProcessLookup, systemLookup} from '../../src/cloud/dns.js'
+import {childProcessLookup, systemLookup} from '../../src/base/lookup.js'
 
 test('systemLookup answers from /etc/hosts through getaddrinfo in a child', async () => {
   const r = await systemLookup('localhost', 10_000)

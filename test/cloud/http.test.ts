@@ -5,9 +5,10 @@ import {
 } from 'node:test'
 
 import {
-  httpsRequest, parseProxy, proxyFromEnv, redactUrl,
+  httpsRequest, parseProxy, proxyFromEnv,
 } from '../../src/cloud/http.js'
-import {UserError} from '../../src/errors.js'
+import {UserError} from '../../src/base/errors.js'
+import {redactUrl} from '../../src/base/secrets.js'
 import {
   type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps,
 } from './http-daemons.js'

@@ -10,7 +10,7 @@ import {
 } from 'node:test'
 
 import {lookupUser} from '../../src/agent/accounts.js'
-import {UserError} from '../../src/errors.js'
+import {UserError} from '../../src/base/errors.js'
 import {unifiedDiff} from '../../src/config/diff.js'
 import {acquireLock, LOCK_NAME} from '../../src/config/lock.js'
 import {

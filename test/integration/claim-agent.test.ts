@@ -12,7 +12,7 @@ import {
 } from 'node:test'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {alive, type TestAgent, withAgent} from '../helpers/agent.js'
 import {cli, V1} from './claim-env.js'
 

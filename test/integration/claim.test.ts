@@ -14,7 +14,7 @@ import {
 import {lookupGroup, lookupUser} from '../../src/agent/accounts.js'
 import {httpsRequest} from '../../src/cloud/http.js'
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {
   type Daemon, freePort, startHttps, startTinyproxy, type TestHttps,
 } from '../cloud/http-daemons.js'

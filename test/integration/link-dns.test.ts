@@ -20,7 +20,7 @@ import {
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {type CliRun as Run, ROOT, runProcess} from '../helpers/cli.js'
 import {makeClaimedNode, startAgentApi} from './linked-node.js'
 

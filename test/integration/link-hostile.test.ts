@@ -9,7 +9,7 @@ import {
 } from 'node:test'
 import {createServer as createTls, Server as TlsServer} from 'node:tls'
 
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {linkEmulator, type LinkReport} from '../../src/services/link.js'
 import {makeCert} from '../cloud/http-daemons.js'
 

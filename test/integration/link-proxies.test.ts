@@ -10,7 +10,7 @@ import {
 
 import {httpsRequest} from '../../src/cloud/http.js'
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {linkEmulator, type LinkReport} from '../../src/services/link.js'
 import {
   type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps,

@@ -4,7 +4,7 @@ import {mkdtempSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {withAgent} from '../helpers/agent.js'
 import {runCli} from '../helpers/cli.js'
 

@@ -10,7 +10,7 @@ import {
 } from 'node:test'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {ROOT} from '../helpers/cli.js'
 import {
   type Layout, makeLayout, snapshot, V1,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {createServer, type Server} from 'node:http'
 import {describe, test} from 'node:test'
 
-import {EXIT} from '../../src/errors.js'
+import {EXIT} from '../../src/base/errors.js'
 import {withAgent} from '../helpers/agent.js'
 import {runCli, runCliAsync} from '../helpers/cli.js'
 

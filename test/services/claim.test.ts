@@ -11,7 +11,7 @@ import {
 import {lookupUser} from '../../src/agent/accounts.js'
 import {ensureKeyPair} from '../../src/agent/keypair.js'
 import {CLAIM_SCRIPT_EXIT, interpretClaimAnswer} from '../../src/cloud/errors.js'
-import {UserError} from '../../src/errors.js'
+import {UserError} from '../../src/base/errors.js'
 import {readClaimToken, validateClaimInputs} from '../../src/services/claim.js'
 
 const ROOM = '0f3c2e1a-1111-4222-8333-944445555666'
@@ -99,7 +99,7 @@ describe('token sources and the key pair on disk', () => {
       env, file: f, interactive: false, prompt: async () => 'x',
     })
     assert.equal(r.token, 'tok-FILE-12345678')
-    assert.match(r.warnings[0], /readable by every user/)
+    assert.match(r.warnings[0].message, /readable by every user/)
     assert.equal(env.NETDATA_CLAIM_TOKEN, undefined, 'the env token must not reach children')
     const e = await readClaimToken({env: {NETDATA_CLAIM_TOKEN: 'tok-ENV-87654321'}, interactive: false, prompt: async () => 'x'})
     assert.deepEqual([e.token, e.source], ['tok-ENV-87654321', 'NETDATA_CLAIM_TOKEN'])

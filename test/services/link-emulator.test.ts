@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
 import {startEmulator} from '../../src/emulator/index.js'
-import {EXIT, type ErrorCode} from '../../src/errors.js'
+import {EXIT, type ErrorCode} from '../../src/base/errors.js'
 import {linkEmulator, type LinkReport} from '../../src/services/link.js'
 
 const walk = (faults: string[], extra: {asVersion?: string; timeoutMs?: number} = {}): Promise<LinkReport> =>

@@ -1,8 +1,8 @@
 // Steps 6–7: GET /api/v1/env, then the OTP challenge and password, on the TLS connection the tls step opened
 // (a new one only when the server closed it, or the auth endpoint is another host).
 
-import {compareVersions, type Version} from '../../agent/version.js'
-import {registerSecret} from '../../ui/redact.js'
+import {compareVersions, type Version} from '../../base/version.js'
+import {registerSecret} from '../../base/secrets.js'
 import {
   challengePath, decryptChallenge, encodeResponse, parseChallenge, parsePasswordAnswer, passwordBody,
 } from '../challenge.js'

@@ -1,6 +1,6 @@
 // Steps 1, 8, 9: the settings the walk uses, the MQTT session, and the running agent's own view to compare.
 
-import {compareVersions} from '../../agent/version.js'
+import {compareVersions} from '../../base/version.js'
 import {usesEnv} from '../env.js'
 import type {Step, StepResult} from '../link-types.js'
 import {mqttSession} from '../mqtt-link.js'

@@ -19,3 +19,8 @@ export function redactSecrets(text: string): string {
   for (const s of secrets) out = out.split(s).join(mask(s))
   return out
 }
+
+/** `http://user:secret@host:3128` → `http://user:****@host:3128` */
+export function redactUrl(value: string): string {
+  return value.replace(/^([a-z\d+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:****@')
+}
