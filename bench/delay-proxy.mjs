@@ -32,7 +32,9 @@ export function startDelayProxy({rttMs = 0} = {}) {
       client.off('data', onData)
       client.pause()
       const rest = head.subarray(end + 4)
-      const m = /^CONNECT ([^\s:]+|\[[^\]]+\]):(\d+) HTTP\/1\.[01]\r\n/.exec(head.subarray(0, end + 4).toString('latin1'))
+      const m = /^CONNECT ([^\s:]+|\[[^\]]+\]):(\d+) HTTP\/1\.[01]\r\n/.exec(
+        head.subarray(0, end + 4).toString('latin1'),
+      )
       // The request arrives after one one-way delay, the answer after another.
       setTimeout(() => {
         if (!m) {
@@ -59,9 +61,14 @@ export function startDelayProxy({rttMs = 0} = {}) {
     client.on('error', () => {})
   })
   return new Promise(resolve => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      close: () => new Promise(r => server.close(() => r())), port: server.address().port, server, stats,
-    }))
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        close: () => new Promise(r => server.close(() => r())),
+        port: server.address().port,
+        server,
+        stats,
+      }),
+    )
   })
 }
 

@@ -33,7 +33,11 @@ export async function growth({factors = [1, 10, 100], minMs = 300, maxReps = 200
     while (times.length < 5 || (Date.now() - start < minMs && times.length < maxReps)) times.push(once())
     const s = stats(times)
     rows.push({
-      bytes: big.length, factor, lines, ms: s, usPerLine: (s.median * 1000) / lines,
+      bytes: big.length,
+      factor,
+      lines,
+      ms: s,
+      usPerLine: (s.median * 1000) / lines,
     })
   }
 

@@ -26,7 +26,10 @@ export function runOnce(argv, {cwd, env, timeoutMs = 60_000} = {}) {
     child.once('close', (code, signal) => {
       clearTimeout(timer)
       resolve({
-        code: code ?? signal, ms, stderr, stdout,
+        code: code ?? signal,
+        ms,
+        stderr,
+        stdout,
       })
     })
   })
@@ -50,13 +53,18 @@ export function quantile(sorted, q) {
   const pos = (sorted.length - 1) * q
   const lo = Math.floor(pos)
   const hi = Math.ceil(pos)
-  return sorted[lo] + ((sorted[hi] - sorted[lo]) * (pos - lo))
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
 }
 
 export function stats(values) {
   const s = [...values].sort((a, b) => a - b)
   return {
-    max: s.at(-1), median: quantile(s, 0.5), min: s[0], n: s.length, p25: quantile(s, 0.25), p75: quantile(s, 0.75),
+    max: s.at(-1),
+    median: quantile(s, 0.5),
+    min: s[0],
+    n: s.length,
+    p25: quantile(s, 0.25),
+    p75: quantile(s, 0.75),
   }
 }
 
@@ -94,6 +102,11 @@ export async function alternate(caseArgv, baseArgv, {cwd, env, runs, warmup, tim
   const c = stats(kase)
   const pairRatios = stats(kase.map((ms, i) => ms / base[i]))
   return {
-    base: b, case: c, codes: [...codes], pairRatioMedian: pairRatios.median, ratio: c.median / b.median, sample,
+    base: b,
+    case: c,
+    codes: [...codes],
+    pairRatioMedian: pairRatios.median,
+    ratio: c.median / b.median,
+    sample,
   }
 }

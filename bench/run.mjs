@@ -2,21 +2,15 @@
 // npm run bench: start-up, work and memory of the built CLI (bin/run.js), as ratios to `node -e 0` run alternately in
 // the same environment. See bench/README.md. Prints a table and writes bench/results.json.
 //   node bench/run.mjs [--runs 20] [--warmup 3] [--only version,help,...] [--no-agent] [--out bench/results.json]
-import {
-  mkdirSync, mkdtempSync, rmSync, writeFileSync,
-} from 'node:fs'
-import {
-  cpus, hostname, release, tmpdir, totalmem,
-} from 'node:os'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {cpus, hostname, release, tmpdir, totalmem} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 import {fileURLToPath} from 'node:url'
 
 import {startDelayProxy} from './delay-proxy.mjs'
 import {growth} from './growth.mjs'
-import {
-  alternate, peakRssMb, runOnce, stats,
-} from './measure.mjs'
+import {alternate, peakRssMb, runOnce, stats} from './measure.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const {values: opt} = parseArgs({
@@ -57,18 +51,37 @@ const CASES = [
   {args: cli('buildinfo', '--file', 'test/fixtures/buildinfo/D-v1.37.1-debian.txt'), id: 'buildinfo'},
   // the same without the bundle's V8 code cache (bin/load-bundle.js): what that lever buys
   {
-    args: cli('buildinfo', '--file', 'test/fixtures/buildinfo/D-v1.37.1-debian.txt'), env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}, id: 'buildinfo-no-cache', label: 'buildinfo --file (no code cache)',
+    args: cli('buildinfo', '--file', 'test/fixtures/buildinfo/D-v1.37.1-debian.txt'),
+    env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'},
+    id: 'buildinfo-no-cache',
+    label: 'buildinfo --file (no code cache)',
   },
   {
-    agent: true, args: agent => cli('status', '--json', '--agent-url', agent.url), id: 'status-agent', label: 'status --json (agent)',
+    agent: true,
+    args: agent => cli('status', '--json', '--agent-url', agent.url),
+    id: 'status-agent',
+    label: 'status --json (agent)',
   },
   {args: cli('status', '--prefix', join(scratch, 'empty')), id: 'status-none', label: 'status (no agent)'},
   {
-    args: cli('enable', '--dry-run', '--lib-dir', join(scratch, 'lib'), '--config-dir', join(scratch, 'etc'), '--buildinfo-file', 'test/fixtures/buildinfo/D-v1.40.0.txt'),
-    id: 'enable-dry-run', label: 'enable --dry-run',
+    args: cli(
+      'enable',
+      '--dry-run',
+      '--lib-dir',
+      join(scratch, 'lib'),
+      '--config-dir',
+      join(scratch, 'etc'),
+      '--buildinfo-file',
+      'test/fixtures/buildinfo/D-v1.40.0.txt',
+    ),
+    id: 'enable-dry-run',
+    label: 'enable --dry-run',
   },
   {
-    args: cli('link', '--emulator', '--json'), id: 'link', label: 'link --emulator', runs: 10,
+    args: cli('link', '--emulator', '--json'),
+    id: 'link',
+    label: 'link --emulator',
+    runs: 10,
   },
 ]
 
@@ -91,18 +104,30 @@ async function withAgent(fn) {
 async function measureCase(c, envs, agent) {
   const args = typeof c.args === 'function' ? c.args(agent) : c.args
   const out = {
-    args: args.slice(1).map(a => a.replace(ROOT, '')), id: c.id, label: c.label ?? args.slice(2).join(' '), modes: {},
+    args: args.slice(1).map(a => a.replace(ROOT, '')),
+    id: c.id,
+    label: c.label ?? args.slice(2).join(' '),
+    modes: {},
   }
   for (const e of envs) {
     const runs = Math.min(c.runs ?? RUNS, RUNS)
     const env = {...e.env, ...c.env}
     const r = await alternate(args, BASE, {
-      cwd: ROOT, env, runs, timeoutMs: 60_000, warmup: Math.min(WARMUP, runs),
+      cwd: ROOT,
+      env,
+      runs,
+      timeoutMs: 60_000,
+      warmup: Math.min(WARMUP, runs),
     })
     const rss = []
     for (let i = 0; i < RSS_RUNS; i++) rss.push((await peakRssMb(args, {cwd: ROOT, env})).mb)
     out.modes[e.id] = {
-      baseMs: r.base, caseMs: r.case, exitCodes: r.codes, pairRatioMedian: r.pairRatioMedian, ratio: r.ratio, rssMb: stats(rss),
+      baseMs: r.base,
+      caseMs: r.case,
+      exitCodes: r.codes,
+      pairRatioMedian: r.pairRatioMedian,
+      ratio: r.ratio,
+      rssMb: stats(rss),
     }
     if (c.id === 'link' && r.sample?.stdout) {
       try {
@@ -111,7 +136,9 @@ async function measureCase(c, envs, agent) {
     }
 
     out.modes[e.id].sampleStderr = r.sample?.stderr.split('\n')[0] ?? ''
-    process.stderr.write(`  ${out.label} [${e.id}]: ${r.case.median.toFixed(1)} ms vs ${r.base.median.toFixed(1)} ms → ${r.ratio.toFixed(2)}×, exit ${r.codes.join('/')}\n`)
+    process.stderr.write(
+      `  ${out.label} [${e.id}]: ${r.case.median.toFixed(1)} ms vs ${r.base.median.toFixed(1)} ms → ${r.ratio.toFixed(2)}×, exit ${r.codes.join('/')}\n`,
+    )
   }
 
   return out
@@ -123,14 +150,21 @@ async function roundTrips(env) {
   const walk = async ms => {
     const proxy = await startDelayProxy({rttMs: ms})
     try {
-      const r = await runOnce(cli('link', '--emulator', '--json', '--proxy', `http://127.0.0.1:${proxy.port}`), {cwd: ROOT, env, timeoutMs: 120_000})
+      const r = await runOnce(cli('link', '--emulator', '--json', '--proxy', `http://127.0.0.1:${proxy.port}`), {
+        cwd: ROOT,
+        env,
+        timeoutMs: 120_000,
+      })
       let report
       try {
         report = JSON.parse(r.stdout).result
       } catch {}
 
       return {
-        code: r.code, connections: proxy.stats.connections, ms: r.ms, report,
+        code: r.code,
+        connections: proxy.stats.connections,
+        ms: r.ms,
+        report,
       }
     } finally {
       proxy.server.closeAllConnections?.()
@@ -170,35 +204,61 @@ function table(results) {
   const lines = []
   for (const mode of ['unset', 'as-is']) {
     const env = results.environments.find(e => e.id === mode)
-    lines.push('', `${env.label}`, '', ['case', 'median ms', 'p25–p75 ms', 'min–max ms', 'node -e 0 ms', 'ratio', 'budget', 'peak RSS MB', 'exit'].join(' | '), '--- | --- | --- | --- | --- | --- | --- | --- | ---')
+    lines.push(
+      '',
+      `${env.label}`,
+      '',
+      ['case', 'median ms', 'p25–p75 ms', 'min–max ms', 'node -e 0 ms', 'ratio', 'budget', 'peak RSS MB', 'exit'].join(
+        ' | ',
+      ),
+      '--- | --- | --- | --- | --- | --- | --- | --- | ---',
+    )
     for (const c of results.cases) {
       const m = c.modes[mode]
       if (!m) continue
       const b = BUDGET[c.id] ?? {}
-      const budget = [b.ratio ? `≤${b.ratio}×` : '', b.wallMs ? `≤${b.wallMs} ms` : '', b.rssMb ? `≤${b.rssMb} MB` : ''].filter(Boolean).join(', ')
-      const over = mode === 'unset' && ((b.ratio && m.ratio > b.ratio) || (b.wallMs && m.caseMs.median > b.wallMs) || (b.rssMb && m.rssMb.median > b.rssMb))
-      lines.push([
-        c.label,
-        fmt(m.caseMs.median),
-        `${fmt(m.caseMs.p25)}–${fmt(m.caseMs.p75)}`,
-        `${fmt(m.caseMs.min)}–${fmt(m.caseMs.max)}`,
-        fmt(m.baseMs.median),
-        `${fmt(m.ratio, 2)}×`,
-        budget + (over ? ' OVER' : ''),
-        fmt(m.rssMb.median),
-        m.exitCodes.join('/'),
-      ].join(' | '))
+      const budget = [b.ratio ? `≤${b.ratio}×` : '', b.wallMs ? `≤${b.wallMs} ms` : '', b.rssMb ? `≤${b.rssMb} MB` : '']
+        .filter(Boolean)
+        .join(', ')
+      const over =
+        mode === 'unset' &&
+        ((b.ratio && m.ratio > b.ratio) ||
+          (b.wallMs && m.caseMs.median > b.wallMs) ||
+          (b.rssMb && m.rssMb.median > b.rssMb))
+      lines.push(
+        [
+          c.label,
+          fmt(m.caseMs.median),
+          `${fmt(m.caseMs.p25)}–${fmt(m.caseMs.p75)}`,
+          `${fmt(m.caseMs.min)}–${fmt(m.caseMs.max)}`,
+          fmt(m.baseMs.median),
+          `${fmt(m.ratio, 2)}×`,
+          budget + (over ? ' OVER' : ''),
+          fmt(m.rssMb.median),
+          m.exitCodes.join('/'),
+        ].join(' | '),
+      )
     }
   }
 
   if (results.roundTrips) {
     const r = results.roundTrips
-    lines.push('', `link --emulator through a delay proxy (RTT ${r.rttMs} ms): ${fmt(r.zeroMs.median, 0)} ms → ${fmt(r.delayedMs.median, 0)} ms = ${fmt(r.roundTrips)} sequential round trips (the walk reports ${r.reportedRoundTrips}); ${r.proxyConnections} proxy connection(s), exit ${r.codes.join('/')}`)
+    lines.push(
+      '',
+      `link --emulator through a delay proxy (RTT ${r.rttMs} ms): ${fmt(r.zeroMs.median, 0)} ms → ${fmt(r.delayedMs.median, 0)} ms = ${fmt(r.roundTrips)} sequential round trips (the walk reports ${r.reportedRoundTrips}); ${r.proxyConnections} proxy connection(s), exit ${r.codes.join('/')}`,
+    )
   }
 
   if (results.growth) {
-    lines.push('', 'netdata.conf parse + edit + render', '', 'size | lines | median ms | µs per line', '--- | --- | --- | ---')
-    for (const g of results.growth) lines.push(`${g.factor}× | ${g.lines} | ${fmt(g.ms.median, 2)} | ${fmt(g.usPerLine, 3)}`)
+    lines.push(
+      '',
+      'netdata.conf parse + edit + render',
+      '',
+      'size | lines | median ms | µs per line',
+      '--- | --- | --- | ---',
+    )
+    for (const g of results.growth)
+      lines.push(`${g.factor}× | ${g.lines} | ${fmt(g.ms.median, 2)} | ${fmt(g.usPerLine, 3)}`)
   }
 
   return lines.join('\n') + '\n'
@@ -209,7 +269,11 @@ const results = {
   date: new Date().toISOString(),
   environments: environments().map(({id, label}) => ({id, label})),
   machine: {
-    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, hostname: hostname(), kernel: release(), memGb: Math.round(totalmem() / (2 ** 30)), node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    hostname: hostname(),
+    kernel: release(),
+    memGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
   },
   runs: RUNS,
   warmup: WARMUP,

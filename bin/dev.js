@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 // Development entry: runs the TypeScript sources directly, no build step.
-// package.json points oclif at the bundle, dist/bundle/cli.cjs (COMMANDS) with strategy explicit. Here the commands are found
+// package.json points oclif at the bundle, dist/bundle/cli.cjs (COMMANDS) with strategy explicit. Here the commands are
+// found
 // by file name instead: oclif maps ./dist/commands to ./src/commands in development.
 import {execute} from '@oclif/core'
 import {readFileSync} from 'node:fs'

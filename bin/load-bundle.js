@@ -10,9 +10,7 @@
 // cache is written again at exit (like Python's __pycache__): only if the directory belongs to the user running the
 // command, atomically (a temporary file renamed over the old one), and silently (a read-only install just keeps
 // compiling). NETDATA_CLOUD_NO_CODE_CACHE=1 neither reads nor writes it.
-import {
-  readFileSync, renameSync, statSync, unlinkSync, writeFileSync,
-} from 'node:fs'
+import {readFileSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
 import {dirname} from 'node:path'
 import vm from 'node:vm'
@@ -53,7 +51,8 @@ export function loadBundle(file, {useCache = !process.env.NETDATA_CLOUD_NO_CODE_
   script.runInThisContext()(module.exports, require, module, file, dirname(file))
   module.loaded = true
 
-  if (refresh && cache !== 'used' && cache !== 'off' && ownedByCurrentUser(dirname(file))) process.once('exit', () => saveCodeCache(file, script, key))
+  if (refresh && cache !== 'used' && cache !== 'off' && ownedByCurrentUser(dirname(file)))
+    process.once('exit', () => saveCodeCache(file, script, key))
   return {cache, exports: module.exports, script}
 }
 
@@ -65,7 +64,10 @@ export function saveCodeCache(file, script, key = sourceKey(file)) {
   const target = cacheFileFor(file)
   const temporary = `${target}.${process.pid}.tmp`
   try {
-    writeFileSync(temporary, Buffer.concat([Buffer.from(`${key}\n`), script.createCachedData()]), {flag: 'wx', mode: 0o644})
+    writeFileSync(temporary, Buffer.concat([Buffer.from(`${key}\n`), script.createCachedData()]), {
+      flag: 'wx',
+      mode: 0o644,
+    })
     renameSync(temporary, target)
     return true
   } catch {

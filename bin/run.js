@@ -10,7 +10,13 @@ import {fileURLToPath} from 'node:url'
 
 const argv = process.argv.slice(2)
 // oclif says "wsl" for the platform under WSL and "x86" for ia32: leave those to oclif.
-if (argv.length === 1 && argv[0] === '--version' && platform() !== 'win32' && !/microsoft/i.test(release()) && arch() !== 'ia32') {
+if (
+  argv.length === 1 &&
+  argv[0] === '--version' &&
+  platform() !== 'win32' &&
+  !/microsoft/i.test(release()) &&
+  arch() !== 'ia32'
+) {
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${platform()}-${arch()} node-${process.version}\n`)
 } else {

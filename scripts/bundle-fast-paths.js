@@ -5,7 +5,8 @@
 // String#localeCompare initialises ICU's collator on first use (~8 ms). oclif sorts command ids with it on every start.
 // For strings of [a-z0-9-] the root collation orders exactly like the code units: '-' < digits < letters.
 const PLAIN_ID = /^[\da-z-]*$/
-export const compareIds = (a, b) => (PLAIN_ID.test(a) && PLAIN_ID.test(b) ? (a < b ? -1 : a > b ? 1 : 0) : a.localeCompare(b))
+export const compareIds = (a, b) =>
+  PLAIN_ID.test(a) && PLAIN_ID.test(b) ? (a < b ? -1 : a > b ? 1 : 0) : a.localeCompare(b)
 
 // string-width runs emoji-regex over every word it measures. A printable ASCII / Latin-1 / dash-and-quote string (no ©,
 // ®, soft hyphen or combining marks) is as wide as it is long.
@@ -13,4 +14,8 @@ const NARROW = /^[\u0020-\u007E\u00A0-\u00A8\u00AA-\u00AC\u00AF-\u02FF\u2010-\u2
 export const fastStringWidth = stringWidth => s => (typeof s === 'string' && NARROW.test(s) ? s.length : stringWidth(s))
 
 // ejs.render compiles every string oclif shows in help (~1 ms each); a string without a tag renders as itself.
-export const fastEjs = ejs => ({...ejs, render: (template, data, options) => (typeof template === 'string' && !template.includes('<%') ? template : ejs.render(template, data, options))})
+export const fastEjs = ejs => ({
+  ...ejs,
+  render: (template, data, options) =>
+    typeof template === 'string' && !template.includes('<%') ? template : ejs.render(template, data, options),
+})

@@ -4,7 +4,8 @@
 //   execute   @oclif/core's execute(); bin/run.js loads the file with bin/load-bundle.js and calls it
 //   COMMANDS  the command classes (package.json oclif.commands, strategy "explicit"); each is a getter, so a command's
 //             modules (and the Node built-ins they import: tls, https, crypto, …) are evaluated only when it runs
-// Every `await import()` of our own modules (the emulator, …) stays lazy inside the file (esbuild wraps the module in an
+// Every `await import()` of our own modules (the emulator, …) stays lazy inside the file (esbuild wraps the module in
+// an
 // initialiser). Loading @oclif/core from node_modules resolves and compiles ~150 files; one file with a code cache is
 // much cheaper, and CommonJS is the format Node 20 can give a code cache to (vm.Script; ES modules cannot take one).
 import {build} from 'esbuild'
@@ -28,7 +29,10 @@ const BUNDLED = new Set(['@inquirer/prompts', '@oclif/core', '@peculiar/x509', '
 const {dependencies} = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 const external = ['typescript', '@oclif/core/package.json', ...Object.keys(dependencies).filter(d => !BUNDLED.has(d))]
 
-const commands = readdirSync(join(ROOT, 'dist/commands')).filter(f => f.endsWith('.js')).map(f => f.slice(0, -3)).sort()
+const commands = readdirSync(join(ROOT, 'dist/commands'))
+  .filter(f => f.endsWith('.js'))
+  .map(f => f.slice(0, -3))
+  .sort()
 // A getter per command: oclif reads COMMANDS[id] when a command runs (the manifest answers --help and the command
 // list), and esbuild turns each require() of an ES module into an initialiser that runs on first use.
 const entry = `export {execute} from '@oclif/core/execute'
@@ -58,45 +62,71 @@ await build({
   // CommonJS (the namespace esbuild builds from require() has the same default and named exports as import()).
   // @inquirer/prompts is ES-only, so it is bundled (src/ui/prompts.ts imports only what it uses).
   supported: {'dynamic-import': false},
-  plugins: [{
-    name: 'commands-entry',
-    setup(b) {
-      b.onResolve({filter: /^commands-entry$/}, () => ({namespace: 'nc', path: 'commands-entry'}))
-      // tinyglobby (with fdir and picomatch, ~7 ms to evaluate) serves only oclif's "pattern" command discovery,
-      // which the bundle does not use: evaluate it on first use.
-      b.onResolve({filter: /^tinyglobby$/}, args => (args.pluginData === 'real' ? undefined : {namespace: 'nc-lazy', path: 'tinyglobby', pluginData: args.resolveDir}))
-      b.onLoad({filter: /.*/, namespace: 'nc-lazy'}, args => ({
-        contents: `let real; const get = () => (real ??= require(${JSON.stringify(args.path)}));
+  plugins: [
+    {
+      name: 'commands-entry',
+      setup(b) {
+        b.onResolve({filter: /^commands-entry$/}, () => ({namespace: 'nc', path: 'commands-entry'}))
+        // tinyglobby (with fdir and picomatch, ~7 ms to evaluate) serves only oclif's "pattern" command discovery,
+        // which the bundle does not use: evaluate it on first use.
+        b.onResolve({filter: /^tinyglobby$/}, args =>
+          args.pluginData === 'real'
+            ? undefined
+            : {namespace: 'nc-lazy', path: 'tinyglobby', pluginData: args.resolveDir},
+        )
+        b.onLoad({filter: /.*/, namespace: 'nc-lazy'}, args => ({
+          contents: `let real; const get = () => (real ??= require(${JSON.stringify(args.path)}));
 module.exports = {glob: (...a) => get().glob(...a), globSync: (...a) => get().globSync(...a)}`,
-        loader: 'js', pluginData: 'real', resolveDir: args.pluginData,
-      }))
-      // Fast paths with the same results (scripts/bundle-fast-paths.js): string-width and ejs as @oclif/core and
-      // wrap-ansi see them, and the command-id sort in oclif's plugin loader.
-      const FAST = JSON.stringify(join(ROOT, 'scripts/bundle-fast-paths.js'))
-      const wrap = (name, fn) => b.onResolve({filter: new RegExp(`^${name}$`)}, args => (args.pluginData === 'real' ? undefined : {namespace: 'nc-fast', path: name, pluginData: {fn, resolveDir: args.resolveDir}}))
-      wrap('string-width', 'fastStringWidth')
-      wrap('ejs', 'fastEjs')
-      b.onLoad({filter: /.*/, namespace: 'nc-fast'}, args => ({
-        contents: `module.exports = require(${FAST}).${args.pluginData.fn}(require(${JSON.stringify(args.path)}))`,
-        loader: 'js', pluginData: 'real', resolveDir: args.pluginData.resolveDir,
-      }))
-      b.onLoad({filter: /@oclif[/\\]core[/\\]lib[/\\]config[/\\]plugin\.js$/}, async args => {
-        const source = await readFile(args.path, 'utf8')
-        const sort = '.sort((a, b) => a.id.localeCompare(b.id))'
-        if (!source.includes(sort)) throw new Error(`${args.path}: the command sort changed; update scripts/bundle.mjs`)
-        return {contents: `const {compareIds: __ncCompareIds} = require(${FAST});\n${source.replace(sort, '.sort((a, b) => __ncCompareIds(a.id, b.id))')}`, loader: 'js'}
-      })
-      // @oclif/core's logger: a no-op unless DEBUG is set (scripts/bundle-debug-shim.cjs)
-      b.onResolve({filter: /^debug$/}, () => ({path: join(ROOT, 'scripts/bundle-debug-shim.cjs')}))
-      b.onLoad({filter: /.*/, namespace: 'nc'}, () => ({contents: entry, loader: 'js', resolveDir: join(ROOT, 'dist')}))
+          loader: 'js',
+          pluginData: 'real',
+          resolveDir: args.pluginData,
+        }))
+        // Fast paths with the same results (scripts/bundle-fast-paths.js): string-width and ejs as @oclif/core and
+        // wrap-ansi see them, and the command-id sort in oclif's plugin loader.
+        const FAST = JSON.stringify(join(ROOT, 'scripts/bundle-fast-paths.js'))
+        const wrap = (name, fn) =>
+          b.onResolve({filter: new RegExp(`^${name}$`)}, args =>
+            args.pluginData === 'real'
+              ? undefined
+              : {namespace: 'nc-fast', path: name, pluginData: {fn, resolveDir: args.resolveDir}},
+          )
+        wrap('string-width', 'fastStringWidth')
+        wrap('ejs', 'fastEjs')
+        b.onLoad({filter: /.*/, namespace: 'nc-fast'}, args => ({
+          contents: `module.exports = require(${FAST}).${args.pluginData.fn}(require(${JSON.stringify(args.path)}))`,
+          loader: 'js',
+          pluginData: 'real',
+          resolveDir: args.pluginData.resolveDir,
+        }))
+        b.onLoad({filter: /@oclif[/\\]core[/\\]lib[/\\]config[/\\]plugin\.js$/}, async args => {
+          const source = await readFile(args.path, 'utf8')
+          const sort = '.sort((a, b) => a.id.localeCompare(b.id))'
+          if (!source.includes(sort))
+            throw new Error(`${args.path}: the command sort changed; update scripts/bundle.mjs`)
+          return {
+            contents: `const {compareIds: __ncCompareIds} = require(${FAST});\n${source.replace(sort, '.sort((a, b) => __ncCompareIds(a.id, b.id))')}`,
+            loader: 'js',
+          }
+        })
+        // @oclif/core's logger: a no-op unless DEBUG is set (scripts/bundle-debug-shim.cjs)
+        b.onResolve({filter: /^debug$/}, () => ({path: join(ROOT, 'scripts/bundle-debug-shim.cjs')}))
+        b.onLoad({filter: /.*/, namespace: 'nc'}, () => ({
+          contents: entry,
+          loader: 'js',
+          resolveDir: join(ROOT, 'dist'),
+        }))
+      },
     },
-  }],
+  ],
   target: 'node20',
 })
 
 // The code cache (bin/load-bundle.js), in a child process: what its runs print goes nowhere unless it fails.
 try {
-  execFileSync(process.execPath, [join(ROOT, 'scripts/train-code-cache.mjs')], {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
+  execFileSync(process.execPath, [join(ROOT, 'scripts/train-code-cache.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
 } catch (error) {
   process.stderr.write(error.stderr ?? '')
   throw error

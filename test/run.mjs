@@ -6,9 +6,7 @@
 // agent socket per machine. Before integration tests it makes sure the Debian packages they use are installed:
 // as root it installs them with apt, otherwise it stops with the exact command to run. It never skips silently.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {
-  existsSync, readdirSync, statSync, writeFileSync,
-} from 'node:fs'
+import {existsSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 const roots = process.argv.slice(2).filter(a => !a.startsWith('--'))
@@ -31,7 +29,13 @@ const NEEDED = {
   '/usr/sbin/dnsmasq': 'dnsmasq',
   '/usr/bin/faketime': 'faketime',
 }
-const packagesNeeded = () => [...new Set(Object.entries(NEEDED).filter(([bin]) => !existsSync(bin)).map(([, pkg]) => pkg))]
+const packagesNeeded = () => [
+  ...new Set(
+    Object.entries(NEEDED)
+      .filter(([bin]) => !existsSync(bin))
+      .map(([, pkg]) => pkg),
+  ),
+]
 
 if (integration.length > 0 && packagesNeeded().length > 0) {
   const missing = packagesNeeded()
@@ -42,7 +46,8 @@ if (integration.length > 0 && packagesNeeded().length > 0) {
   }
 
   // policy-rc.d keeps the maintainer scripts from starting the daemons: tests start their own, by pid
-  if (!existsSync('/usr/sbin/policy-rc.d')) writeFileSync('/usr/sbin/policy-rc.d', '#!/bin/sh\nexit 101\n', {mode: 0o755})
+  if (!existsSync('/usr/sbin/policy-rc.d'))
+    writeFileSync('/usr/sbin/policy-rc.d', '#!/bin/sh\nexit 101\n', {mode: 0o755})
   console.error(`installing ${missing.join(' ')} (integration tests need them)`)
   const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'}
   execFileSync('apt-get', ['update', '-qq'], {env, stdio: 'inherit'})
@@ -52,7 +57,9 @@ if (integration.length > 0 && packagesNeeded().length > 0) {
 let failed = false
 const run = (list, concurrency) => {
   if (list.length === 0) return
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list], {stdio: 'inherit'})
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...list], {
+    stdio: 'inherit',
+  })
   if (r.status !== 0) failed = true
 }
 

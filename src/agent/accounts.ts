@@ -13,7 +13,10 @@ export interface Account {
 
 function rows(path: string): string[][] {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter(l => l && !l.startsWith('#')).map(l => l.split(':'))
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(l => l && !l.startsWith('#'))
+      .map(l => l.split(':'))
   } catch {
     return []
   }
@@ -23,8 +26,11 @@ export function lookupUser(name: string, passwd = '/etc/passwd'): Account | null
   const row = rows(passwd).find(r => r[0] === name)
   return row
     ? {
-      gid: Number(row[3]), home: row[5] ?? '', name: row[0], uid: Number(row[2]),
-    }
+        gid: Number(row[3]),
+        home: row[5] ?? '',
+        name: row[0],
+        uid: Number(row[2]),
+      }
     : null
 }
 

@@ -7,7 +7,13 @@ import {request as httpRequest} from 'node:http'
 import {childProcessLookup} from '../base/lookup.js'
 
 export type ApiAnswer =
-  | {ok: false; url: string; error: 'http' | 'invalid-json' | 'refused' | 'timeout' | 'too-large' | 'unreachable'; message: string; status?: number}
+  | {
+      ok: false
+      url: string
+      error: 'http' | 'invalid-json' | 'refused' | 'timeout' | 'too-large' | 'unreachable'
+      message: string
+      status?: number
+    }
   | {ok: true; url: string; json: any; ms: number; body: string}
 
 const MAX_BODY = 16 * 1024 * 1024
@@ -18,62 +24,95 @@ export async function getJson(base: string, path: string, timeoutMs = 3000): Pro
   // node:https (and tls under it) costs ~10 ms to load: only an https:// agent URL needs it
   const request = url.startsWith('https:') ? (await import('node:https')).request : httpRequest
   return new Promise(resolve => {
-    // an agent URL by name is looked up in a child process (cloud/dns.ts): a lookup that never ends must not hold the exit
-    const req = request(url, {headers: {accept: 'application/json'}, lookup: childProcessLookup(timeoutMs), timeout: timeoutMs}, res => {
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (c: Buffer) => {
-        size += c.length
-        if (size > MAX_BODY) {
-          req.destroy()
-          resolve({
-            error: 'too-large', message: `${url}: answer larger than ${MAX_BODY} bytes`, ok: false, url,
-          })
-          return
-        }
+    // an agent URL by name is looked up in a child process (cloud/dns.ts): a lookup that never ends must not hold the
+    // exit
+    const req = request(
+      url,
+      {headers: {accept: 'application/json'}, lookup: childProcessLookup(timeoutMs), timeout: timeoutMs},
+      res => {
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (c: Buffer) => {
+          size += c.length
+          if (size > MAX_BODY) {
+            req.destroy()
+            resolve({
+              error: 'too-large',
+              message: `${url}: answer larger than ${MAX_BODY} bytes`,
+              ok: false,
+              url,
+            })
+            return
+          }
 
-        chunks.push(c)
-      })
-      res.on('end', () => {
-        if (res.statusCode !== 200) {
-          resolve({
-            error: 'http', message: `${url}: HTTP ${res.statusCode}`, ok: false, status: res.statusCode, url,
-          })
-          return
-        }
+          chunks.push(c)
+        })
+        res.on('end', () => {
+          if (res.statusCode !== 200) {
+            resolve({
+              error: 'http',
+              message: `${url}: HTTP ${res.statusCode}`,
+              ok: false,
+              status: res.statusCode,
+              url,
+            })
+            return
+          }
 
-        try {
-          const body = Buffer.concat(chunks).toString('utf8')
+          try {
+            const body = Buffer.concat(chunks).toString('utf8')
+            resolve({
+              body,
+              json: JSON.parse(body),
+              ms: Math.round(performance.now() - started),
+              ok: true,
+              url,
+            })
+          } catch {
+            resolve({
+              error: 'invalid-json',
+              message: `${url}: the answer is not valid JSON`,
+              ok: false,
+              url,
+            })
+          }
+        })
+        res.on('error', error =>
           resolve({
-            body, json: JSON.parse(body), ms: Math.round(performance.now() - started), ok: true, url,
-          })
-        } catch {
-          resolve({
-            error: 'invalid-json', message: `${url}: the answer is not valid JSON`, ok: false, url,
-          })
-        }
-      })
-      res.on('error', error => resolve({
-        error: 'unreachable', message: `${url}: ${error.message}`, ok: false, url,
-      }))
-    })
+            error: 'unreachable',
+            message: `${url}: ${error.message}`,
+            ok: false,
+            url,
+          }),
+        )
+      },
+    )
     const deadline = setTimeout(() => {
       req.destroy()
       resolve({
-        error: 'timeout', message: `${url}: no complete answer in ${timeoutMs} ms`, ok: false, url,
+        error: 'timeout',
+        message: `${url}: no complete answer in ${timeoutMs} ms`,
+        ok: false,
+        url,
       })
     }, timeoutMs)
     req.on('close', () => clearTimeout(deadline))
     req.on('timeout', () => {
       req.destroy()
       resolve({
-        error: 'timeout', message: `${url}: no answer in ${timeoutMs} ms`, ok: false, url,
+        error: 'timeout',
+        message: `${url}: no answer in ${timeoutMs} ms`,
+        ok: false,
+        url,
       })
     })
     req.on('error', (error: NodeJS.ErrnoException) => {
       const refused = error.code === 'ECONNREFUSED'
       resolve({
-        error: refused ? 'refused' : 'unreachable', message: `${url}: ${refused ? 'connection refused (is the agent running?)' : error.code ?? error.message}`, ok: false, url,
+        error: refused ? 'refused' : 'unreachable',
+        message: `${url}: ${refused ? 'connection refused (is the agent running?)' : (error.code ?? error.message)}`,
+        ok: false,
+        url,
       })
     })
     req.end()
@@ -108,7 +147,9 @@ export async function readAgentView(agentUrl: string, timeoutMs = 3000): Promise
   const info = await getJson(agentUrl, 'api/v1/info', timeoutMs)
   if (!info.ok) return {problem: info, reachable: false}
   const j = info.json ?? {}
-  const self = Array.isArray(j.mirrored_hosts_status) ? j.mirrored_hosts_status.find((h: any) => h.guid === j.uid) ?? j.mirrored_hosts_status[0] : undefined
+  const self = Array.isArray(j.mirrored_hosts_status)
+    ? (j.mirrored_hosts_status.find((h: any) => h.guid === j.uid) ?? j.mirrored_hosts_status[0])
+    : undefined
   const view: AgentView = {
     info: {
       aclkAvailable: j['aclk-available'],
@@ -128,7 +169,11 @@ export async function readAgentView(agentUrl: string, timeoutMs = 3000): Promise
   const minor = Number(/v?(\d+)\.(\d+)/.exec(view.version ?? '')?.[2] ?? 0)
   const [aclk, v2] = await Promise.all([
     major >= 2 || minor >= 32 ? getJson(agentUrl, 'api/v1/aclk', timeoutMs) : undefined,
-    major >= 2 ? getJson(agentUrl, 'api/v3/info', timeoutMs) : minor >= 41 ? getJson(agentUrl, 'api/v2/info', timeoutMs) : undefined,
+    major >= 2
+      ? getJson(agentUrl, 'api/v3/info', timeoutMs)
+      : minor >= 41
+        ? getJson(agentUrl, 'api/v2/info', timeoutMs)
+        : undefined,
   ])
   if (aclk?.ok && aclk.json && typeof aclk.json === 'object') view.aclk = aclk.json
   if (v2?.ok) view.cloud = v2.json?.cloud ?? v2.json?.agents?.[0]?.cloud

@@ -5,7 +5,9 @@
 import {UserError} from '../base/errors.js'
 import {compareVersions, parseVersion} from '../base/version.js'
 
-/** A: v1.26–1.29, B: v1.30–1.31, C: v1.32, D: v1.33–1.40, E: v1.41–1.47, v2: v2.x (era E's format, ACLK always built) */
+/**
+ * A: v1.26–1.29, B: v1.30–1.31, C: v1.32, D: v1.33–1.40, E: v1.41–1.47, v2: v2.x (era E's format, ACLK always built)
+ */
 export type BuildinfoEra = 'A' | 'B' | 'C' | 'D' | 'E' | 'v2'
 
 export type CloudSupport = 'no' | 'no-by-user-request' | 'yes'
@@ -53,9 +55,13 @@ export function parseBuildinfo(input: string, source = 'buildinfo'): Buildinfo {
   }
 
   const first = lines.find(l => l.trim() !== '') ?? ''
-  throw new UserError('badInput', `${source}: unknown buildinfo format (first line: ${JSON.stringify(first.slice(0, 120))})`, {
-    fix: 'pass the output of `netdata -W buildinfo` or `netdata -W buildinfojson`',
-  })
+  throw new UserError(
+    'badInput',
+    `${source}: unknown buildinfo format (first line: ${JSON.stringify(first.slice(0, 120))})`,
+    {
+      fix: 'pass the output of `netdata -W buildinfo` or `netdata -W buildinfojson`',
+    },
+  )
 }
 
 function parseClassic(lines: string[]): Buildinfo {
@@ -135,7 +141,11 @@ function classicCloud(raw: string, disabledByConfigure: boolean): Buildinfo['clo
   }
 
   if (/^NO\b/.test(raw)) return {raw, reason: 'the cloud dependencies were not available at build time', support: 'no'}
-  return {raw, reason: raw === '' ? 'no "Netdata Cloud" line' : `unrecognised value ${JSON.stringify(raw)}`, support: 'no'}
+  return {
+    raw,
+    reason: raw === '' ? 'no "Netdata Cloud" line' : `unrecognised value ${JSON.stringify(raw)}`,
+    support: 'no',
+  }
 }
 
 function parseEraE(lines: string[]): Buildinfo {
@@ -161,14 +171,23 @@ function parseEraE(lines: string[]): Buildinfo {
   const aclkLine = Object.entries(sections['Connectivity Capabilities'] ?? {}).find(([k]) => k.startsWith('ACLK'))
   let cloud: Buildinfo['cloud']
   if (/^YES\b/.test(cloudRaw)) cloud = {raw: cloudRaw, support: 'yes'}
-  else if (/\(disabled\)/.test(cloudRaw)) cloud = {raw: cloudRaw, reason: 'built with --disable-cloud', support: 'no-by-user-request'}
+  else if (/\(disabled\)/.test(cloudRaw))
+    cloud = {raw: cloudRaw, reason: 'built with --disable-cloud', support: 'no-by-user-request'}
   else if (/^NO\b/.test(cloudRaw)) {
     cloud = {
-      raw: cloudRaw, reason: era === 'E' && v && compareVersions(v, [1, 45, 0]) >= 0
-        ? 'built without cloud (v1.45–1.47 print "unavailable" whether disabled on purpose or missing dependencies)'
-        : 'the cloud dependencies were not available at build time', support: 'no',
+      raw: cloudRaw,
+      reason:
+        era === 'E' && v && compareVersions(v, [1, 45, 0]) >= 0
+          ? 'built without cloud (v1.45–1.47 print "unavailable" whether disabled on purpose or missing dependencies)'
+          : 'the cloud dependencies were not available at build time',
+      support: 'no',
     }
-  } else cloud = {raw: cloudRaw, reason: cloudRaw === '' ? 'no "Netdata Cloud" line' : `unrecognised value ${JSON.stringify(cloudRaw)}`, support: 'no'}
+  } else
+    cloud = {
+      raw: cloudRaw,
+      reason: cloudRaw === '' ? 'no "Netdata Cloud" line' : `unrecognised value ${JSON.stringify(cloudRaw)}`,
+      support: 'no',
+    }
 
   const aclkYes = aclkLine ? /^YES\b/.test(aclkLine[1]) : cloud.support === 'yes'
   const configure = packaging['Configure Options'] ?? ''
@@ -224,9 +243,14 @@ function parseBuildinfoJson(text: string, source: string): Buildinfo {
   } catch {
     try {
       doc = JSON.parse(repairBuildinfoJson(text))
-      unrecognised.push('(note) the JSON was invalid as printed (missing commas, as v1.33–v1.40 print it) and was repaired')
+      unrecognised.push(
+        '(note) the JSON was invalid as printed (missing commas, as v1.33–v1.40 print it) and was repaired',
+      )
     } catch (error) {
-      throw new UserError('badInput', `${source}: not valid buildinfo JSON, even after repair (${(error as Error).message})`)
+      throw new UserError(
+        'badInput',
+        `${source}: not valid buildinfo JSON, even after repair (${(error as Error).message})`,
+      )
     }
   }
 
@@ -234,7 +258,9 @@ function parseBuildinfoJson(text: string, source: string): Buildinfo {
   const sections: Record<string, Record<string, string>> = {}
   for (const [name, value] of Object.entries(doc)) {
     if (value && typeof value === 'object' && !Array.isArray(value)) {
-      sections[name] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]))
+      sections[name] = Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+      )
     }
   }
 
@@ -245,7 +271,8 @@ function parseBuildinfoJson(text: string, source: string): Buildinfo {
     const era: BuildinfoEra = v && v[0] >= 2 ? 'v2' : 'E'
     let cloud: Buildinfo['cloud']
     if (f.cloud === true) cloud = {raw: 'true', support: 'yes'}
-    else if (f.cloud === 'disabled') cloud = {raw: 'disabled', reason: 'built with --disable-cloud', support: 'no-by-user-request'}
+    else if (f.cloud === 'disabled')
+      cloud = {raw: 'disabled', reason: 'built with --disable-cloud', support: 'no-by-user-request'}
     else cloud = {raw: String(f.cloud), reason: 'built without cloud', support: 'no'}
     const aclk = doc.connectivity?.aclk
     return {
@@ -267,7 +294,8 @@ function parseBuildinfoJson(text: string, source: string): Buildinfo {
 
   let cloud: Buildinfo['cloud']
   if (f.cloud === true) cloud = {raw: 'true', support: 'yes'}
-  else if (f['cloud-disabled'] === true) cloud = {raw: 'false', reason: 'built with --disable-cloud', support: 'no-by-user-request'}
+  else if (f['cloud-disabled'] === true)
+    cloud = {raw: 'false', reason: 'built with --disable-cloud', support: 'no-by-user-request'}
   else cloud = {raw: String(f.cloud), reason: 'the cloud dependencies were not available at build time', support: 'no'}
   const implementations: AclkImplementation[] = []
   let era: BuildinfoEra

@@ -37,7 +37,11 @@ export function cloudPaths(install: Install, version: null | Version): CloudPath
   if (rules.cloudDirFromConfig) {
     const fromConf = dirs?.get('directories', 'cloud.d')?.value
     cloudDir = fromConf || join(libFromConf || install.libDir, 'cloud.d')
-    why = fromConf ? 'netdata.conf [directories] cloud.d' : libFromConf ? 'netdata.conf [directories] lib + /cloud.d' : `${install.sources.libDir} lib dir + /cloud.d`
+    why = fromConf
+      ? 'netdata.conf [directories] cloud.d'
+      : libFromConf
+        ? 'netdata.conf [directories] lib + /cloud.d'
+        : `${install.sources.libDir} lib dir + /cloud.d`
   } else {
     cloudDir = join(install.libDir, 'cloud.d')
     why = 'v1 agents read the compiled-in state dir only ([directories] lib does not move cloud.conf)'
@@ -56,7 +60,11 @@ export function cloudPaths(install: Install, version: null | Version): CloudPath
     claimedId: join(cloudDir, 'claimed_id'),
     cloudConf,
     cloudDir,
-    machineGuid: join(libFromConf && rules.cloudDirFromConfig ? libFromConf : install.libDir, 'registry', 'netdata.public.unique.id'),
+    machineGuid: join(
+      libFromConf && rules.cloudDirFromConfig ? libFromConf : install.libDir,
+      'registry',
+      'netdata.public.unique.id',
+    ),
     privateKey: join(install.libDir, 'cloud.d', 'private.pem'), // even v2.11 loads the key from <varlib>/cloud.d (§2.1)
     publicKey: join(cloudDir, 'public.pem'),
     why,

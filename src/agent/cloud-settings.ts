@@ -34,9 +34,14 @@ const fileName = (path: string) => path.split('/').pop() ?? path
 
 /**
  * `agentEnv` is the environment the agent runs with (service files, /proc/PID/environ) when known; the proxy `env`
- * setting is resolved against it (v1.32: socks_proxy then http_proxy; v2.x: http_proxy then https_proxy; lower case only).
+ * setting is resolved against it (v1.32: socks_proxy then http_proxy; v2.x: http_proxy then https_proxy; lower case
+ * only).
  */
-export function readCloudSettings(install: Install, version: null | Version, agentEnv: Record<string, string> = {}): CloudSettings {
+export function readCloudSettings(
+  install: Install,
+  version: null | Version,
+  agentEnv: Record<string, string> = {},
+): CloudSettings {
   const rules = eraRules(version)
   const paths = cloudPaths(install, version)
   const cloud = readConfigFile(paths.cloudConf)
@@ -46,8 +51,11 @@ export function readCloudSettings(install: Install, version: null | Version, age
 
   // URL
   let url: Sourced<string> = {source: 'default', value: rules.defaultUrl}
-  const urlSetting = cloud?.doc.get('global', rules.urlKey) ?? (rules.urlKey === 'url' ? cloud?.doc.get('global', 'cloud base url') : undefined)
-  if (urlSetting && urlSetting.value !== '') url = {source: at(paths.cloudConf, urlSetting.line), value: urlSetting.value}
+  const urlSetting =
+    cloud?.doc.get('global', rules.urlKey) ??
+    (rules.urlKey === 'url' ? cloud?.doc.get('global', 'cloud base url') : undefined)
+  if (urlSetting && urlSetting.value !== '')
+    url = {source: at(paths.cloudConf, urlSetting.line), value: urlSetting.value}
   if (rules.urlKey === 'url' && !cloud?.doc.get('global', 'url') && cloud?.doc.get('global', 'cloud base url')) {
     warnings.push('cloud.conf uses the v1 key `cloud base url`; v2 migrates it to `url` when it loads the file')
   }
@@ -60,21 +68,28 @@ export function readCloudSettings(install: Install, version: null | Version, age
   if (fromCloud) proxy = {source: at(paths.cloudConf, fromCloud.line), value: fromCloud.value}
   if (fromNetdata) proxy = {source: at(install.netdataConfPath, fromNetdata.line), value: fromNetdata.value}
   if (fromCloud && fromNetdata && fromCloud.value !== fromNetdata.value) {
-    warnings.push(`proxy differs: ${proxy.source} says ${redactUrl(fromNetdata.value)}, cloud.conf says ${redactUrl(fromCloud.value)}; netdata.conf wins`)
+    warnings.push(
+      `proxy differs: ${proxy.source} says ${redactUrl(fromNetdata.value)}, cloud.conf says ${redactUrl(fromCloud.value)}; netdata.conf wins`,
+    )
   }
 
   const claimProxy = claim?.doc.get('global', 'proxy')
   if (claimProxy && claimProxy.value !== proxy.value) {
-    warnings.push(`claim.conf proxy (${redactUrl(claimProxy.value)}) differs from the ACLK proxy (${redactUrl(proxy.value)})`)
+    warnings.push(
+      `claim.conf proxy (${redactUrl(claimProxy.value)}) differs from the ACLK proxy (${redactUrl(proxy.value)})`,
+    )
   }
 
   let effectiveProxy: Sourced<null | string> = {source: proxy.source, value: null}
   if (proxy.value === 'env') {
     const order = version && version[0] >= 2 ? ['http_proxy', 'https_proxy'] : ['socks_proxy', 'http_proxy']
     const name = order.find(n => agentEnv[n])
-    effectiveProxy = name ? {source: `env ${name}`, value: agentEnv[name]} : {source: `${proxy.source} (env: no ${order.join('/')})`, value: null}
+    effectiveProxy = name
+      ? {source: `env ${name}`, value: agentEnv[name]}
+      : {source: `${proxy.source} (env: no ${order.join('/')})`, value: null}
   } else if (proxy.value !== 'none' && proxy.value !== '') effectiveProxy = {source: proxy.source, value: proxy.value}
-  if (effectiveProxy.value?.startsWith('https://')) warnings.push('the agent does not support https:// proxies (no TLS to the proxy): it ignores this proxy')
+  if (effectiveProxy.value?.startsWith('https://'))
+    warnings.push('the agent does not support https:// proxies (no TLS to the proxy): it ignores this proxy')
 
   // enabled
   const enabledSetting = cloud?.doc.get('global', 'enabled')
@@ -85,14 +100,29 @@ export function readCloudSettings(install: Install, version: null | Version, age
     value: enabledSetting?.value,
   }
   if (agentEnv.NETDATA_DISABLE_CLOUD && version && compareVersions(version, [1, 41, 0]) >= 0 && version[0] < 2) {
-    Object.assign(enabled, {effective: 'off', note: 'NETDATA_DISABLE_CLOUD is set in the agent\'s environment: it overrides cloud.conf', source: 'env NETDATA_DISABLE_CLOUD'})
+    Object.assign(enabled, {
+      effective: 'off',
+      note: "NETDATA_DISABLE_CLOUD is set in the agent's environment: it overrides cloud.conf",
+      source: 'env NETDATA_DISABLE_CLOUD',
+    })
   }
 
   const insecureSetting = rules.claim === 'claim.conf' ? cloud?.doc.get('global', 'insecure') : undefined
-  const insecure = {source: insecureSetting ? at(paths.cloudConf, insecureSetting.line) : 'default', value: /^(yes|true|on)$/i.test(insecureSetting?.value ?? '')}
+  const insecure = {
+    source: insecureSetting ? at(paths.cloudConf, insecureSetting.line) : 'default',
+    value: /^(yes|true|on)$/i.test(insecureSetting?.value ?? ''),
+  }
 
   return {
-    claimConf: claim?.doc ?? null, cloudConf: cloud?.doc ?? null, effectiveProxy, enabled, insecure, paths, proxy, rules, url, warnings,
+    claimConf: claim?.doc ?? null,
+    cloudConf: cloud?.doc ?? null,
+    effectiveProxy,
+    enabled,
+    insecure,
+    paths,
+    proxy,
+    rules,
+    url,
+    warnings,
   }
 }
-

@@ -71,16 +71,24 @@ export function eraName(v: Version): string {
  * v1.22–v1.40: yes/true/on/auto/on demand (case-insensitive) → on, anything else (even `1`) → off.
  * v1.41–v1.47: case-sensitive yes/true/on → on, no/false/off → off, auto/on demand → auto, else the default (auto).
  */
-export function interpretEnabled(rules: EraRules, raw: string | undefined): {effective: 'auto' | 'ignored' | 'off' | 'on'; note?: string} {
+export function interpretEnabled(
+  rules: EraRules,
+  raw: string | undefined,
+): {effective: 'auto' | 'ignored' | 'off' | 'on'; note?: string} {
   if (rules.enabled === 'ignored') return {effective: 'ignored', note: 'v2.x agents do not read `enabled`'}
   if (rules.enabled === 'boolean') {
     if (raw === undefined) return {effective: 'on', note: 'not set: the agent default is yes'}
-    return /^(yes|true|on|auto|on demand)$/i.test(raw) ? {effective: 'on'} : {effective: 'off', note: /^1$/.test(raw) ? '`1` is not a boolean for netdata: it means no' : undefined}
+    return /^(yes|true|on|auto|on demand)$/i.test(raw)
+      ? {effective: 'on'}
+      : {effective: 'off', note: /^1$/.test(raw) ? '`1` is not a boolean for netdata: it means no' : undefined}
   }
 
   if (raw === undefined) return {effective: 'auto', note: 'not set: the agent default is auto'}
   if (/^(yes|true|on)$/.test(raw)) return {effective: 'on'}
   if (/^(no|false|off)$/.test(raw)) return {effective: 'off'}
   if (/^(auto|on demand)$/.test(raw)) return {effective: 'auto'}
-  return {effective: 'auto', note: `${JSON.stringify(raw)} is not understood by v1.41–v1.47 (case-sensitive): the default, auto, applies`}
+  return {
+    effective: 'auto',
+    note: `${JSON.stringify(raw)} is not understood by v1.41–v1.47 (case-sensitive): the default, auto, applies`,
+  }
 }

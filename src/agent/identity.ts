@@ -37,7 +37,12 @@ export function fileState(path: string): FileState {
     const st = lstatSync(path)
     const kind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other'
     return {
-      exists: true, group: groupName(st.gid), kind, mode: '0' + (st.mode & 0o7777).toString(8).padStart(3, '0'), owner: userName(st.uid), path,
+      exists: true,
+      group: groupName(st.gid),
+      kind,
+      mode: '0' + (st.mode & 0o7777).toString(8).padStart(3, '0'),
+      owner: userName(st.uid),
+      path,
     }
   } catch {
     return {exists: false, path}
@@ -67,9 +72,18 @@ export function readIdentity(paths: CloudPaths, options: {v2: boolean; cloudConf
     else {
       const raw = read.text
       const trimmed = raw.trim()
-      if (!UUID.test(trimmed)) claimId = {problem: `${paths.claimedId} does not hold a UUID (${JSON.stringify(raw.slice(0, 60))})`, source: paths.claimedId, value: null}
+      if (!UUID.test(trimmed))
+        claimId = {
+          problem: `${paths.claimedId} does not hold a UUID (${JSON.stringify(raw.slice(0, 60))})`,
+          source: paths.claimedId,
+          value: null,
+        }
       else if (raw !== trimmed && !options.v2) {
-        claimId = {problem: `${paths.claimedId} has whitespace or a newline around the UUID: v1 agents then treat the node as unclaimed`, source: paths.claimedId, value: trimmed}
+        claimId = {
+          problem: `${paths.claimedId} has whitespace or a newline around the UUID: v1 agents then treat the node as unclaimed`,
+          source: paths.claimedId,
+          value: trimmed,
+        }
       } else claimId = {source: paths.claimedId, value: trimmed}
     }
   }
@@ -105,7 +119,7 @@ export function readIdentity(paths: CloudPaths, options: {v2: boolean; cloudConf
       }
     }
   } catch (error) {
-    const {message} = (error as Error)
+    const {message} = error as Error
     if (privateKey.parses) publicKey.problem = `does not parse as a public key (${message})`
     else privateKey.problem = `does not parse as a private key (${message})`
   }

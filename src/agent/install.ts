@@ -2,9 +2,7 @@
 // native (/usr/sbin/netdata, /etc/netdata, /var/lib/netdata), static (/opt/netdata/...), a manual
 // `--install-prefix P` tree (P/netdata/...), or what the flags / NETDATA_CLOUD_* variables say. Flags win.
 
-import {
-  accessSync, constants, existsSync, statSync,
-} from 'node:fs'
+import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import {delimiter, dirname, join} from 'node:path'
 
 import {UserError} from '../base/errors.js'
@@ -55,18 +53,31 @@ interface Layout {
 }
 
 function layoutFor(root: string): Layout {
-  if (root === '/' || root === '') return {
-    configDir: '/etc/netdata', kind: 'native', libDir: '/var/lib/netdata', root: '/', sbin: '/usr/sbin',
-  }
+  if (root === '/' || root === '')
+    return {
+      configDir: '/etc/netdata',
+      kind: 'native',
+      libDir: '/var/lib/netdata',
+      root: '/',
+      sbin: '/usr/sbin',
+    }
   if (existsSync(join(root, 'bin/netdata')) || root.replace(/\/+$/, '') === '/opt/netdata') {
     return {
-      configDir: join(root, 'etc/netdata'), kind: 'static', libDir: join(root, 'var/lib/netdata'), root, sbin: join(root, 'bin'),
+      configDir: join(root, 'etc/netdata'),
+      kind: 'static',
+      libDir: join(root, 'var/lib/netdata'),
+      root,
+      sbin: join(root, 'bin'),
     }
   }
 
   const r = existsSync(join(root, 'netdata')) ? join(root, 'netdata') : root
   return {
-    configDir: join(r, 'etc/netdata'), kind: 'manual', libDir: join(r, 'var/lib/netdata'), root: r, sbin: join(r, 'usr/sbin'),
+    configDir: join(r, 'etc/netdata'),
+    kind: 'manual',
+    libDir: join(r, 'var/lib/netdata'),
+    root: r,
+    sbin: join(r, 'usr/sbin'),
   }
 }
 
@@ -90,13 +101,19 @@ function onPath(name: string, env: NodeJS.ProcessEnv): null | string {
 export function discoverInstall(options: InstallOptions = {}): Install {
   const env = options.env ?? process.env
   const pick = (flag: string | undefined, name: string): [string | undefined, Source] =>
-    flag ? [flag, 'flag'] : env[`NETDATA_CLOUD_${name}`] ? [env[`NETDATA_CLOUD_${name}`], 'env'] : [undefined, 'detected']
+    flag
+      ? [flag, 'flag']
+      : env[`NETDATA_CLOUD_${name}`]
+        ? [env[`NETDATA_CLOUD_${name}`], 'env']
+        : [undefined, 'detected']
   const notes: string[] = []
 
   const [prefix, prefixSource] = pick(options.prefix, 'PREFIX')
   const [netdataFlag, netdataSource] = pick(options.netdata, 'NETDATA')
   if (netdataFlag && !executable(netdataFlag)) {
-    throw new UserError('badInput', `--netdata ${netdataFlag}: no executable file there`, {fix: 'give the path of the netdata binary, e.g. /usr/sbin/netdata'})
+    throw new UserError('badInput', `--netdata ${netdataFlag}: no executable file there`, {
+      fix: 'give the path of the netdata binary, e.g. /usr/sbin/netdata',
+    })
   }
 
   let layout: Layout
@@ -106,19 +123,33 @@ export function discoverInstall(options: InstallOptions = {}): Install {
     layout = layoutFor(prefix)
   } else if (netdataFlag) {
     const dir = dirname(netdataFlag)
-    layout = dir.endsWith('/opt/netdata/bin') ? layoutFor(dirname(dir)) : dir.endsWith('/usr/sbin') && dir !== '/usr/sbin' ? layoutFor(dirname(dirname(dir))) : layoutFor('/')
+    layout = dir.endsWith('/opt/netdata/bin')
+      ? layoutFor(dirname(dir))
+      : dir.endsWith('/usr/sbin') && dir !== '/usr/sbin'
+        ? layoutFor(dirname(dirname(dir)))
+        : layoutFor('/')
     rootSource = 'detected'
   } else {
     const staticBin = executable('/opt/netdata/bin/netdata')
     const nativeBin = executable('/usr/sbin/netdata')
     layout = layoutFor(staticBin && !nativeBin ? '/opt/netdata' : '/')
-    if (staticBin && nativeBin) notes.push('both a native (/usr/sbin/netdata) and a static (/opt/netdata) agent are installed; using the native one (pass --prefix /opt/netdata for the other)')
+    if (staticBin && nativeBin)
+      notes.push(
+        'both a native (/usr/sbin/netdata) and a static (/opt/netdata) agent are installed; using the native one (pass --prefix /opt/netdata for the other)',
+      )
     rootSource = 'detected'
   }
 
-  const netdata = netdataFlag ?? (executable(join(layout.sbin, 'netdata')) ? join(layout.sbin, 'netdata') : layout.kind === 'native' ? onPath('netdata', env) : null)
+  const netdata =
+    netdataFlag ??
+    (executable(join(layout.sbin, 'netdata'))
+      ? join(layout.sbin, 'netdata')
+      : layout.kind === 'native'
+        ? onPath('netdata', env)
+        : null)
   const binDir = netdata ? dirname(netdata) : layout.sbin
-  const beside = (name: string) => (executable(join(binDir, name)) ? join(binDir, name) : layout.kind === 'native' ? onPath(name, env) : null)
+  const beside = (name: string) =>
+    executable(join(binDir, name)) ? join(binDir, name) : layout.kind === 'native' ? onPath(name, env) : null
 
   const [configFlag, configSource] = pick(options.configDir, 'CONFIG_DIR')
   const configDir = configFlag ?? layout.configDir
@@ -135,7 +166,9 @@ export function discoverInstall(options: InstallOptions = {}): Install {
     const u = new URL(agentUrl)
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http')
   } catch {
-    throw new UserError('badInput', `--agent-url ${agentUrl}: not an http:// or https:// URL`, {fix: 'e.g. --agent-url http://127.0.0.1:19999'})
+    throw new UserError('badInput', `--agent-url ${agentUrl}: not an http:// or https:// URL`, {
+      fix: 'e.g. --agent-url http://127.0.0.1:19999',
+    })
   }
 
   const found = Boolean(netdata) || existsSync(configDir) || existsSync(libDir)
@@ -144,7 +177,8 @@ export function discoverInstall(options: InstallOptions = {}): Install {
     claimScript: beside('netdata-claim.sh'),
     configDir,
     found,
-    kind: prefix || netdataFlag || configFlag || libFlag ? (prefix || netdataFlag ? layout.kind : 'custom') : layout.kind,
+    kind:
+      prefix || netdataFlag || configFlag || libFlag ? (prefix || netdataFlag ? layout.kind : 'custom') : layout.kind,
     libDir,
     netdata,
     netdataConf: conf?.doc ?? null,
@@ -167,9 +201,13 @@ export function discoverInstall(options: InstallOptions = {}): Install {
 /** Throw the "no agent" error every command shares. */
 export function requireInstall(install: Install): Install {
   if (!install.found) {
-    throw new UserError('noAgent', `no Netdata Agent found (looked for ${join(install.root === '/' ? '/usr/sbin' : install.root, 'netdata')}, ${install.configDir}, ${install.libDir})`, {
-      fix: 'install the agent, or point to it with --prefix, --netdata, --config-dir and --lib-dir',
-    })
+    throw new UserError(
+      'noAgent',
+      `no Netdata Agent found (looked for ${join(install.root === '/' ? '/usr/sbin' : install.root, 'netdata')}, ${install.configDir}, ${install.libDir})`,
+      {
+        fix: 'install the agent, or point to it with --prefix, --netdata, --config-dir and --lib-dir',
+      },
+    )
   }
 
   return install

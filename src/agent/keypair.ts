@@ -2,9 +2,7 @@
 // do in the v1 claim script, and what the v2 agent writes itself. Private key PKCS#8 PEM, 0600, owner `run as user`;
 // public key SPKI PEM (`BEGIN PUBLIC KEY`). Written through the one writer; the private key never leaves this process.
 
-import {
-  createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject,
-} from 'node:crypto'
+import {createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject} from 'node:crypto'
 
 import {readTextFile} from '../config/read.js'
 import {type FileOwner, writeFileAtomically} from '../config/write.js'
@@ -28,7 +26,10 @@ export interface KeyPairState {
 
 export function generateKeyPair(): {privatePem: string; publicPem: string} {
   const {privateKey, publicKey} = generateKeyPairSync('rsa', {modulusLength: 2048, publicExponent: 0x1_00_01})
-  return {privatePem: privateKey.export({format: 'pem', type: 'pkcs8'}) as string, publicPem: publicKey.export({format: 'pem', type: 'spki'}) as string}
+  return {
+    privatePem: privateKey.export({format: 'pem', type: 'pkcs8'}) as string,
+    publicPem: publicKey.export({format: 'pem', type: 'spki'}) as string,
+  }
 }
 
 function parsePrivate(pem: string, path: string): KeyObject {
@@ -48,34 +49,53 @@ function parsePrivate(pem: string, path: string): KeyObject {
  * Make sure the pair exists and matches. A private key is never replaced (the agent authenticates with it); when
  * public.pem is missing or does not match, it is derived from private.pem. `dryRun` computes without writing.
  */
-export function ensureKeyPair(paths: KeyPairPaths, owner: FileOwner | undefined, options: {dryRun?: boolean; createDir?: {mode: number; owner?: FileOwner}} = {}): KeyPairState {
+export function ensureKeyPair(
+  paths: KeyPairPaths,
+  owner: FileOwner | undefined,
+  options: {dryRun?: boolean; createDir?: {mode: number; owner?: FileOwner}} = {},
+): KeyPairState {
   const privateText = readTextFile(paths.privateKey, 'private key', 64 * 1024)
   if (privateText === null) {
     const pair = generateKeyPair()
     if (!options.dryRun) {
       writeFileAtomically(paths.privateKey, pair.privatePem, {
-        createDir: options.createDir, mode: KEY_MODES.privateKey, owner, what: 'private key',
+        createDir: options.createDir,
+        mode: KEY_MODES.privateKey,
+        owner,
+        what: 'private key',
       })
       writeFileAtomically(paths.publicKey, pair.publicPem, {
-        createDir: options.createDir, mode: KEY_MODES.publicKey, owner, what: 'public key',
+        createDir: options.createDir,
+        mode: KEY_MODES.publicKey,
+        owner,
+        what: 'public key',
       })
     }
 
     return {action: 'generated', publicPem: pair.publicPem, written: [paths.privateKey, paths.publicKey]}
   }
 
-  const derived = createPublicKey(parsePrivate(privateText, paths.privateKey)).export({format: 'pem', type: 'spki'}) as string
+  const derived = createPublicKey(parsePrivate(privateText, paths.privateKey)).export({
+    format: 'pem',
+    type: 'spki',
+  }) as string
   const publicText = readTextFile(paths.publicKey, 'public key', 64 * 1024)
   let matches = false
   if (publicText !== null) {
     try {
-      matches = createPublicKey(publicText).export({format: 'der', type: 'spki'}).equals(createPublicKey(derived).export({format: 'der', type: 'spki'}))
+      matches = createPublicKey(publicText)
+        .export({format: 'der', type: 'spki'})
+        .equals(createPublicKey(derived).export({format: 'der', type: 'spki'}))
     } catch {}
   }
 
   if (matches) return {action: 'existing', publicPem: publicText!, written: []}
-  if (!options.dryRun) writeFileAtomically(paths.publicKey, derived, {
-    createDir: options.createDir, mode: KEY_MODES.publicKey, owner, what: 'public key',
-  })
+  if (!options.dryRun)
+    writeFileAtomically(paths.publicKey, derived, {
+      createDir: options.createDir,
+      mode: KEY_MODES.publicKey,
+      owner,
+      what: 'public key',
+    })
   return {action: 'public-derived', publicPem: derived, written: [paths.publicKey]}
 }

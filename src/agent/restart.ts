@@ -51,7 +51,8 @@ export function planRestart(host: RestartHost = {}): RestartPlan {
   const env = host.env ?? process.env
   const root = host.root ?? '/'
   const systemctl = onPath('systemctl', env)
-  if (systemctl && systemdIsInit(root)) return {command: [systemctl, 'restart', 'netdata'], method: 'systemd', why: 'systemd is PID 1'}
+  if (systemctl && systemdIsInit(root))
+    return {command: [systemctl, 'restart', 'netdata'], method: 'systemd', why: 'systemd is PID 1'}
   const service = onPath('service', env)
   if (service && existsSync(join(root, 'etc/init.d/netdata'))) {
     return {command: [service, 'netdata', 'restart'], method: 'service', why: 'no systemd; /etc/init.d/netdata exists'}
@@ -60,15 +61,21 @@ export function planRestart(host: RestartHost = {}): RestartPlan {
   return {
     command: ['systemctl', 'restart', 'netdata'],
     method: 'none',
-    why: systemctl || service ? 'neither systemd as PID 1 nor /etc/init.d/netdata' : 'no systemctl or service command on PATH',
+    why:
+      systemctl || service
+        ? 'neither systemd as PID 1 nor /etc/init.d/netdata'
+        : 'no systemctl or service command on PATH',
   }
 }
 
 export async function restartAgent(host: RestartHost = {}): Promise<RestartOutcome> {
   const plan = planRestart(host)
-  if (plan.method === 'none') return {...plan, message: `restart the agent yourself (${plan.why}), e.g. ${plan.command.join(' ')}`, ok: false}
+  if (plan.method === 'none')
+    return {...plan, message: `restart the agent yourself (${plan.why}), e.g. ${plan.command.join(' ')}`, ok: false}
   const r = await runBinary(plan.command[0], plan.command.slice(1), {timeoutMs: 60_000})
   if (r.exitCode === 0) return {...plan, ok: true}
-  const why = r.failed ?? (r.timedOut ? 'timed out after 60 s' : `exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`)
+  const why =
+    r.failed ??
+    (r.timedOut ? 'timed out after 60 s' : `exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`)
   return {...plan, message: `${plan.command.join(' ')} failed (${why})`, ok: false}
 }

@@ -14,26 +14,35 @@ export interface RunResult {
   failed?: string
 }
 
-export function runBinary(file: string, args: string[], options: {timeoutMs?: number; input?: string} = {}): Promise<RunResult> {
+export function runBinary(
+  file: string,
+  args: string[],
+  options: {timeoutMs?: number; input?: string} = {},
+): Promise<RunResult> {
   return new Promise(resolve => {
-    const child = execFile(file, args, {
-      encoding: 'utf8',
-      env: {...process.env, LANG: 'C', LC_ALL: 'C'},
-      killSignal: 'SIGKILL',
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: options.timeoutMs ?? 5000,
-    }, (error, stdout, stderr) => {
-      const e = error as (NodeJS.ErrnoException & {code?: number | string; killed?: boolean; signal?: string}) | null
-      const spawnFailed = e && typeof e.code === 'string' && e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
-      const timedOut = Boolean(e?.killed && e.signal === 'SIGKILL')
-      resolve({
-        exitCode: e ? (typeof e.code === 'number' ? e.code : undefined) : 0,
-        failed: spawnFailed ? String(e.code) : undefined,
-        stderr: String(stderr ?? ''),
-        stdout: String(stdout ?? ''),
-        timedOut,
-      })
-    })
+    const child = execFile(
+      file,
+      args,
+      {
+        encoding: 'utf8',
+        env: {...process.env, LANG: 'C', LC_ALL: 'C'},
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 5000,
+      },
+      (error, stdout, stderr) => {
+        const e = error as (NodeJS.ErrnoException & {code?: number | string; killed?: boolean; signal?: string}) | null
+        const spawnFailed = e && typeof e.code === 'string' && e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+        const timedOut = Boolean(e?.killed && e.signal === 'SIGKILL')
+        resolve({
+          exitCode: e ? (typeof e.code === 'number' ? e.code : undefined) : 0,
+          failed: spawnFailed ? String(e.code) : undefined,
+          stderr: String(stderr ?? ''),
+          stdout: String(stdout ?? ''),
+          timedOut,
+        })
+      },
+    )
     if (options.input === undefined) child.stdin?.end()
     else child.stdin?.end(options.input)
   })

@@ -104,7 +104,9 @@ function parseUnit(text: string, source: string, root: string): ServiceEnvVar[] 
 
 function listConf(dir: string): string[] {
   try {
-    return readdirSync(dir).filter(n => n.endsWith('.conf')).sort()
+    return readdirSync(dir)
+      .filter(n => n.endsWith('.conf'))
+      .sort()
   } catch {
     return []
   }
@@ -138,7 +140,10 @@ export function netdataPids(install: Pick<Install, 'netdata'> | null, proc = '/p
  * Every variable the agent's service is configured with, plus the cloud-related ones a running agent has.
  * Later entries override earlier ones with the same name when the service starts; all are listed with their source.
  */
-export function readServiceEnvironment(install: Pick<Install, 'netdata'> | null, options: ServiceEnvOptions = {}): ServiceEnvVar[] {
+export function readServiceEnvironment(
+  install: Pick<Install, 'netdata'> | null,
+  options: ServiceEnvOptions = {},
+): ServiceEnvVar[] {
   const root = options.root ?? '/'
   const proc = options.proc ?? '/proc'
   const out: ServiceEnvVar[] = []

@@ -27,20 +27,38 @@ export function systemLookup(host: string, timeoutMs: number, signal?: AbortSign
   delete env.NODE_OPTIONS
   delete env.NODE_EXTRA_CA_CERTS
   return new Promise(resolve => {
-    execFile(process.execPath, ['-e', LOOKUP_CHILD, '--', host], {
-      encoding: 'utf8', env, killSignal: 'SIGKILL', maxBuffer: 64 * 1024, signal, timeout: timeoutMs,
-    }, (error, stdout) => {
-      if (error && (error as {killed?: boolean}).killed) resolve({addresses: [], error: signal?.aborted ? 'ECANCELLED' : 'ETIMEOUT'})
-      else if (error) resolve({addresses: [], error: error.name === 'AbortError' ? 'ECANCELLED' : (error as NodeJS.ErrnoException).code?.toString() ?? error.message})
-      else {
-        try {
-          const answer = JSON.parse(stdout) as FamilyAnswer
-          resolve({addresses: answer.addresses ?? [], ...(answer.error ? {error: answer.error} : {})})
-        } catch {
-          resolve({addresses: [], error: `unreadable answer from the lookup child: ${stdout.slice(0, 80)}`})
+    execFile(
+      process.execPath,
+      ['-e', LOOKUP_CHILD, '--', host],
+      {
+        encoding: 'utf8',
+        env,
+        killSignal: 'SIGKILL',
+        maxBuffer: 64 * 1024,
+        signal,
+        timeout: timeoutMs,
+      },
+      (error, stdout) => {
+        if (error && (error as {killed?: boolean}).killed)
+          resolve({addresses: [], error: signal?.aborted ? 'ECANCELLED' : 'ETIMEOUT'})
+        else if (error)
+          resolve({
+            addresses: [],
+            error:
+              error.name === 'AbortError'
+                ? 'ECANCELLED'
+                : ((error as NodeJS.ErrnoException).code?.toString() ?? error.message),
+          })
+        else {
+          try {
+            const answer = JSON.parse(stdout) as FamilyAnswer
+            resolve({addresses: answer.addresses ?? [], ...(answer.error ? {error: answer.error} : {})})
+          } catch {
+            resolve({addresses: [], error: `unreadable answer from the lookup child: ${stdout.slice(0, 80)}`})
+          }
         }
-      }
-    })
+      },
+    )
   })
 }
 
@@ -50,16 +68,27 @@ export function systemLookup(host: string, timeoutMs: number, signal?: AbortSign
  */
 export async function lookupAddresses(host: string, timeoutMs: number, family = 0): Promise<LookupAddress[]> {
   const literal = isIP(host)
-  const {addresses, error}: FamilyAnswer = literal === 0 && host !== 'localhost' ? await systemLookup(host, timeoutMs) : {addresses: [literal ? host : '127.0.0.1']}
-  const list = addresses.map(address => ({address, family: isIP(address)})).filter(a => family === 0 || a.family === family)
+  const {addresses, error}: FamilyAnswer =
+    literal === 0 && host !== 'localhost'
+      ? await systemLookup(host, timeoutMs)
+      : {addresses: [literal ? host : '127.0.0.1']}
+  const list = addresses
+    .map(address => ({address, family: isIP(address)}))
+    .filter(a => family === 0 || a.family === family)
   if (list.length > 0) return list
   const code = error ?? 'ENOTFOUND'
   throw Object.assign(new Error(`getaddrinfo ${code} ${host}`), {code, hostname: host})
 }
 
-/** A `lookup` for net/tls.connect (undici's connector takes it) through lookupAddresses, so it ends at `timeoutMs` too. */
+/**
+ * A `lookup` for net/tls.connect (undici's connector takes it) through lookupAddresses, so it ends at `timeoutMs` too.
+ */
 export function childProcessLookup(timeoutMs: number) {
-  return (hostname: string, options: {all?: boolean; family?: number | string}, callback: (error: NodeJS.ErrnoException | null, address: LookupAddress[] | string, family?: number) => void): void => {
+  return (
+    hostname: string,
+    options: {all?: boolean; family?: number | string},
+    callback: (error: NodeJS.ErrnoException | null, address: LookupAddress[] | string, family?: number) => void,
+  ): void => {
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : Number(options.family ?? 0)
     lookupAddresses(hostname, timeoutMs, family).then(
       list => (options.all ? callback(null, list) : callback(null, list[0].address, list[0].family)),

@@ -15,7 +15,10 @@ export function mask(value: string | undefined): string {
 }
 
 export function redactSecrets(text: string): string {
-  let out = text.replace(/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g, '[private key redacted]')
+  let out = text.replace(
+    /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g,
+    '[private key redacted]',
+  )
   for (const s of secrets) out = out.split(s).join(mask(s))
   return out
 }

@@ -6,16 +6,28 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {BugError, EXIT, UserError} from '../base/errors.js'
 import type {Warning} from '../base/result.js'
 import {type InstallOptions} from '../agent/install.js'
-import {
-  envelope, printError, printText, type Outcome, setColor,
-} from '../ui/output.js'
+import {envelope, printError, printText, type Outcome, setColor} from '../ui/output.js'
 
 export const globalFlags = {
-  prefix: Flags.string({description: 'install root of the agent (/, /opt/netdata, or an --install-prefix tree); found automatically when omitted [env: NETDATA_CLOUD_PREFIX]', helpGroup: 'GLOBAL'}),
-  'config-dir': Flags.string({description: 'the agent\'s config directory (default: by install type, e.g. /etc/netdata) [env: NETDATA_CLOUD_CONFIG_DIR]', helpGroup: 'GLOBAL'}),
-  'lib-dir': Flags.string({description: 'the agent\'s state directory holding cloud.d (e.g. /var/lib/netdata) [env: NETDATA_CLOUD_LIB_DIR]', helpGroup: 'GLOBAL'}),
+  prefix: Flags.string({
+    description:
+      'install root of the agent (/, /opt/netdata, or an --install-prefix tree); found automatically when omitted [env: NETDATA_CLOUD_PREFIX]',
+    helpGroup: 'GLOBAL',
+  }),
+  'config-dir': Flags.string({
+    description:
+      "the agent's config directory (default: by install type, e.g. /etc/netdata) [env: NETDATA_CLOUD_CONFIG_DIR]",
+    helpGroup: 'GLOBAL',
+  }),
+  'lib-dir': Flags.string({
+    description: "the agent's state directory holding cloud.d (e.g. /var/lib/netdata) [env: NETDATA_CLOUD_LIB_DIR]",
+    helpGroup: 'GLOBAL',
+  }),
   netdata: Flags.string({description: 'path of the netdata binary [env: NETDATA_CLOUD_NETDATA]', helpGroup: 'GLOBAL'}),
-  'agent-url': Flags.string({description: 'URL of the running agent\'s API (default http://127.0.0.1:19999) [env: NETDATA_CLOUD_AGENT_URL]', helpGroup: 'GLOBAL'}),
+  'agent-url': Flags.string({
+    description: "URL of the running agent's API (default http://127.0.0.1:19999) [env: NETDATA_CLOUD_AGENT_URL]",
+    helpGroup: 'GLOBAL',
+  }),
   'no-color': Flags.boolean({description: 'no colours (also NO_COLOR)', helpGroup: 'GLOBAL'}),
 }
 
@@ -35,7 +47,11 @@ export abstract class BaseCommand extends Command {
     const outcome = await this.execute()
     this.warnings.push(...(outcome.warnings ?? []))
     if (this.jsonEnabled()) {
-      if (!this.jsonPrinted) printText(JSON.stringify(envelope(this.id ?? '', outcome.exitCode === 0, outcome.result, this.warnings), null, 2) + '\n')
+      if (!this.jsonPrinted)
+        printText(
+          JSON.stringify(envelope(this.id ?? '', outcome.exitCode === 0, outcome.result, this.warnings), null, 2) +
+            '\n',
+        )
     } else {
       printText(outcome.render())
       for (const w of this.warnings) printError(`warning: ${w.message}`)
@@ -49,7 +65,13 @@ export abstract class BaseCommand extends Command {
       // oclif's own parse errors (unknown flag, missing argument) and this.exit()
       if (err.oclif.exit === 0) return
       if (this.jsonEnabled()) {
-        printText(JSON.stringify(envelope(this.id ?? '', false, null, this.warnings, {code: 'usage', message: err.message}), null, 2) + '\n')
+        printText(
+          JSON.stringify(
+            envelope(this.id ?? '', false, null, this.warnings, {code: 'usage', message: err.message}),
+            null,
+            2,
+          ) + '\n',
+        )
       } else printError(`netdata-cloud: ${err.message.split('\n')[0]}`)
       process.exitCode = EXIT.usage
       return
@@ -58,7 +80,11 @@ export abstract class BaseCommand extends Command {
     const known = err instanceof UserError ? err : new BugError(err.message, {cause: err})
     const code = known instanceof UserError ? known.exitCode : EXIT.bug
     if (this.jsonEnabled()) {
-      const error = {code: known.code, message: known.message, ...(known instanceof UserError ? {fix: known.fix, ref: known.ref} : {})}
+      const error = {
+        code: known.code,
+        message: known.message,
+        ...(known instanceof UserError ? {fix: known.fix, ref: known.ref} : {}),
+      }
       printText(JSON.stringify(envelope(this.id ?? '', false, null, this.warnings, error), null, 2) + '\n')
     } else {
       printError(`netdata-cloud: ${known.message}`)

@@ -24,7 +24,9 @@ export function parseChallenge(body: string, v: Version): {bytes?: Buffer; probl
   const text = j.challenge
   const bytes = Buffer.from(text, 'base64')
   if (compareVersions(v, [1, 35, 0]) >= 0 && (text.length !== 344 || bytes.length !== 256)) {
-    return {problem: `the challenge is ${text.length} base64 chars / ${bytes.length} bytes; this agent needs 344 / 256 (RSA-2048)`}
+    return {
+      problem: `the challenge is ${text.length} base64 chars / ${bytes.length} bytes; this agent needs 344 / 256 (RSA-2048)`,
+    }
   }
 
   if (bytes.length === 0 || bytes.length > 512) return {problem: `the challenge decodes to ${bytes.length} bytes`}
@@ -41,16 +43,31 @@ export function encodeResponse(secret: Buffer, v: Version): string {
     return secret.subarray(0, -3).toString('base64') // own encoder: drops the last 3 bytes
   }
 
-  if (compareVersions(v, [1, 35, 0]) >= 0 && compareVersions(v, [1, 38, 0]) < 0) return secret.subarray(0, 48).toString('base64') // cut at the first newline of EVP_Encode
+  if (compareVersions(v, [1, 35, 0]) >= 0 && compareVersions(v, [1, 38, 0]) < 0)
+    return secret.subarray(0, 48).toString('base64') // cut at the first newline of EVP_Encode
   return secret.toString('base64')
 }
 
 export function passwordBody(response: string, v: Version): string {
-  return compareVersions(v, [2, 3, 0]) >= 0 ? `{"agent_version":"v${v.join('.')}", "response":"${response}"}` : `{"response":"${response}"}`
+  return compareVersions(v, [2, 3, 0]) >= 0
+    ? `{"agent_version":"v${v.join('.')}", "response":"${response}"}`
+    : `{"response":"${response}"}`
 }
 
 const OLD_JSON = ['chart', 'alarms', 'meta', 'inbox-cmd']
-const NEW_BASE = [...OLD_JSON, 'agent-connection', 'inbox-cmd-v1', 'create-node-instance', 'node-instance-connection', 'chart-and-dims-updated', 'chart-configs-updated', 'reset-charts', 'chart-retention-updated', 'node-instance-info', 'alarm-config']
+const NEW_BASE = [
+  ...OLD_JSON,
+  'agent-connection',
+  'inbox-cmd-v1',
+  'create-node-instance',
+  'node-instance-connection',
+  'chart-and-dims-updated',
+  'chart-configs-updated',
+  'reset-charts',
+  'chart-retention-updated',
+  'node-instance-info',
+  'alarm-config',
+]
 const OLD_ALARMS = ['alarm-log', 'alarm-health', 'alarm-snapshot']
 const NEW_ALARMS = ['alarm-log-v2', 'alarm-checkpoint', 'alarm-snapshot-v2']
 const CONTEXTS = ['node-instance-collectors', 'contexts-snapshot', 'contexts-updated']
@@ -71,7 +88,13 @@ export interface PasswordAnswer {
   problems: string[]
 }
 
-export function parsePasswordAnswer(body: string, claimId: string, v: Version, encoding: string, legacy: boolean): PasswordAnswer {
+export function parsePasswordAnswer(
+  body: string,
+  claimId: string,
+  v: Version,
+  encoding: string,
+  legacy: boolean,
+): PasswordAnswer {
   let j: Record<string, unknown>
   try {
     j = JSON.parse(body) as Record<string, unknown>
@@ -85,7 +108,11 @@ export function parsePasswordAnswer(body: string, claimId: string, v: Version, e
     // legacy and v1.30 NG read only `password`; client id = username = claim id
     if (!str('password')) problems.push('"password" missing')
     return {
-      clientId: claimId, password: str('password'), problems, topics: {}, username: claimId,
+      clientId: claimId,
+      password: str('password'),
+      problems,
+      topics: {},
+      username: claimId,
     }
   }
 
@@ -93,13 +120,21 @@ export function parsePasswordAnswer(body: string, claimId: string, v: Version, e
   const topics: Record<string, string> = {}
   if (Array.isArray(j.topics)) {
     for (const t of j.topics as Array<Record<string, unknown>>) {
-      if (typeof t?.name === 'string' && typeof t?.topic === 'string' && t.topic.includes('#{claim_id}')) topics[t.name] = t.topic.replace('#{claim_id}', claimId)
+      if (typeof t?.name === 'string' && typeof t?.topic === 'string' && t.topic.includes('#{claim_id}'))
+        topics[t.name] = t.topic.replace('#{claim_id}', claimId)
     }
   } else problems.push('"topics" missing')
 
   const missing = compulsoryTopics(v, encoding).filter(n => !topics[n])
-  if (missing.length > 0) problems.push(`missing compulsory topic${missing.length > 1 ? 's' : ''} ${missing.map(m => JSON.stringify(m)).join(', ')} (each must contain #{claim_id})`)
+  if (missing.length > 0)
+    problems.push(
+      `missing compulsory topic${missing.length > 1 ? 's' : ''} ${missing.map(m => JSON.stringify(m)).join(', ')} (each must contain #{claim_id})`,
+    )
   return {
-    clientId: str('clientID'), password: str('password'), problems, topics, username: str('username'),
+    clientId: str('clientID'),
+    password: str('password'),
+    problems,
+    topics,
+    username: str('username'),
   }
 }

@@ -55,18 +55,36 @@ export async function resolveHost(host: string, timeoutMs: number, signal?: Abor
     const v4 = family === 4 || host === 'localhost' ? [host === 'localhost' ? '127.0.0.1' : host] : []
     const v6 = family === 6 ? [host] : []
     return {
-      host, literal: true, ms: 0, nameservers, system: {addresses: [...v4, ...v6]}, v4: {addresses: v4}, v6: {addresses: v6},
+      host,
+      literal: true,
+      ms: 0,
+      nameservers,
+      system: {addresses: [...v4, ...v6]},
+      v4: {addresses: v4},
+      v6: {addresses: v6},
     }
   }
 
   const cancel = () => resolver.cancel()
   signal?.addEventListener('abort', cancel, {once: true})
   const ask = (p: Promise<string[]>): Promise<FamilyAnswer> =>
-    p.then(addresses => ({addresses})).catch((error: NodeJS.ErrnoException) => ({addresses: [], error: error.code ?? error.message}))
-  const [v4, v6, sys] = await Promise.all([ask(resolver.resolve4(host)), ask(resolver.resolve6(host)), systemLookup(host, Math.max(50, Math.floor(timeoutMs * 0.8)), signal)])
+    p
+      .then(addresses => ({addresses}))
+      .catch((error: NodeJS.ErrnoException) => ({addresses: [], error: error.code ?? error.message}))
+  const [v4, v6, sys] = await Promise.all([
+    ask(resolver.resolve4(host)),
+    ask(resolver.resolve6(host)),
+    systemLookup(host, Math.max(50, Math.floor(timeoutMs * 0.8)), signal),
+  ])
   signal?.removeEventListener('abort', cancel)
   return {
-    host, literal: false, ms: Date.now() - started, nameservers, system: sys, v4, v6,
+    host,
+    literal: false,
+    ms: Date.now() - started,
+    nameservers,
+    system: sys,
+    v4,
+    v6,
   }
 }
 

@@ -77,7 +77,8 @@ export function validateEnv(text: string, v: Version, mqtt: '3.1.1' | '5'): EnvV
 
   const encoding = typeof j.encoding === 'string' ? j.encoding : undefined
   if (!encoding) problems.push('`encoding` missing')
-  else if (compareVersions(v, [1, 36, 0]) >= 0 && encoding !== 'proto') problems.push(`encoding ${JSON.stringify(encoding)}: this agent can only use the new cloud protocol (proto)`)
+  else if (compareVersions(v, [1, 36, 0]) >= 0 && encoding !== 'proto')
+    problems.push(`encoding ${JSON.stringify(encoding)}: this agent can only use the new cloud protocol (proto)`)
   else if (encoding !== 'proto' && encoding !== 'json') problems.push(`unknown encoding ${JSON.stringify(encoding)}`)
 
   let authEndpoint: URL | undefined
@@ -96,7 +97,9 @@ export function validateEnv(text: string, v: Version, mqtt: '3.1.1' | '5'): EnvV
       const type = t?.type
       if ((type !== 'MQTTv3' && type !== 'MQTTv5') || typeof t?.endpoint !== 'string') {
         // the agent turns this entry and every later one into NULL (and may crash on it): §0.1 #3
-        problems.push(`transports[${i}] has ${typeof t?.endpoint === 'string' ? `unknown type ${JSON.stringify(type)}` : 'no endpoint'}: the agent ignores it and every later entry`)
+        problems.push(
+          `transports[${i}] has ${typeof t?.endpoint === 'string' ? `unknown type ${JSON.stringify(type)}` : 'no endpoint'}: the agent ignores it and every later entry`,
+        )
         break
       }
 
@@ -109,21 +112,32 @@ export function validateEnv(text: string, v: Version, mqtt: '3.1.1' | '5'): EnvV
       }
     }
 
-    if (!mqttEndpoint && !problems.some(p => p.startsWith('transports'))) problems.push(`no ${want} transport: this agent (MQTT ${mqtt}) cannot connect`)
+    if (!mqttEndpoint && !problems.some(p => p.startsWith('transports')))
+      problems.push(`no ${want} transport: this agent (MQTT ${mqtt}) cannot connect`)
   } else problems.push('`transports` missing or empty')
 
   const b = j.backoff as Record<string, unknown> | undefined
   if (!b || typeof b !== 'object') problems.push('`backoff` missing')
   else {
-    if (!Number.isInteger(b.base) || (b.base as number) < 1 || (b.base as number) > 10) problems.push('backoff.base must be an integer 1–10')
+    if (!Number.isInteger(b.base) || (b.base as number) < 1 || (b.base as number) > 10)
+      problems.push('backoff.base must be an integer 1–10')
     if (b.maxSeconds === undefined) warnings.push('backoff.maxSeconds missing: the agent reconnects without delay')
-    else if (!Number.isInteger(b.maxSeconds) || (b.maxSeconds as number) < 500) problems.push('backoff.maxSeconds must be an integer ≥ 500')
-    if (b.minSeconds !== undefined && (!Number.isInteger(b.minSeconds) || (b.minSeconds as number) < 0)) problems.push('backoff.minSeconds must be an integer ≥ 0')
+    else if (!Number.isInteger(b.maxSeconds) || (b.maxSeconds as number) < 500)
+      problems.push('backoff.maxSeconds must be an integer ≥ 500')
+    if (b.minSeconds !== undefined && (!Number.isInteger(b.minSeconds) || (b.minSeconds as number) < 0))
+      problems.push('backoff.minSeconds must be an integer ≥ 0')
   }
 
   const caps = Array.isArray(j.capabilities) ? (j.capabilities as unknown[]) : undefined
-  if (encoding === 'proto' && compareVersions(v, [1, 36, 0]) >= 0 && !caps?.includes('proto')) problems.push('capabilities lacks "proto"')
+  if (encoding === 'proto' && compareVersions(v, [1, 36, 0]) >= 0 && !caps?.includes('proto'))
+    problems.push('capabilities lacks "proto"')
   return {
-    authEndpoint, encoding, mqttEndpoint, ok: problems.length === 0, problems, transport: mqttEndpoint ? want : undefined, warnings,
+    authEndpoint,
+    encoding,
+    mqttEndpoint,
+    ok: problems.length === 0,
+    problems,
+    transport: mqttEndpoint ? want : undefined,
+    warnings,
   }
 }

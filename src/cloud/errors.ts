@@ -11,7 +11,7 @@ export const CLAIM_SCRIPT_EXIT: Record<number, string> = {
   2: 'Problems with claiming working directory',
   3: 'Missing dependencies',
   4: 'Failure to connect to endpoint',
-  5: 'The CLI didn\'t work',
+  5: "The CLI didn't work",
   6: 'Wrong user',
   7: 'Unknown HTTP error message',
   8: 'invalid node id',
@@ -51,45 +51,74 @@ interface Known {
 
 const BY_KEY: Record<string, Known> = {
   ErrForbidden: {
-    code: 'claimRejected', fix: 'copy a fresh claim token from Netdata Cloud (Space settings → Nodes → Connect nodes) and check --url points at that Cloud',
-    message: 'Netdata Cloud rejected the claim token: it is expired, unknown, or invalid (403)', retryable: false, scriptExit: 12,
+    code: 'claimRejected',
+    fix: 'copy a fresh claim token from Netdata Cloud (Space settings → Nodes → Connect nodes) and check --url points at that Cloud',
+    message: 'Netdata Cloud rejected the claim token: it is expired, unknown, or invalid (403)',
+    retryable: false,
+    scriptExit: 12,
   },
   ErrInvalidNodeID: {
-    code: 'claimRejected', fix: 'pass a UUID with --id, or let netdata-cloud pick one (omit --id)',
-    message: 'Netdata Cloud rejected the node id (claim id): not a valid UUID (422 ErrInvalidNodeID)', retryable: false, scriptExit: 8,
+    code: 'claimRejected',
+    fix: 'pass a UUID with --id, or let netdata-cloud pick one (omit --id)',
+    message: 'Netdata Cloud rejected the node id (claim id): not a valid UUID (422 ErrInvalidNodeID)',
+    retryable: false,
+    scriptExit: 8,
   },
   ErrInvalidNodeName: {
-    code: 'claimRejected', fix: 'pass a plain host name with --hostname (letters, digits, dots, dashes)',
-    message: 'Netdata Cloud rejected the node name (422 ErrInvalidNodeName)', retryable: false, scriptExit: 9,
+    code: 'claimRejected',
+    fix: 'pass a plain host name with --hostname (letters, digits, dots, dashes)',
+    message: 'Netdata Cloud rejected the node name (422 ErrInvalidNodeName)',
+    retryable: false,
+    scriptExit: 9,
   },
   ErrInvalidRoomID: {
-    code: 'claimRejected', fix: 'copy the room ids from the Cloud UI (Connect nodes dialog), or omit --rooms to use the Space\'s default room',
-    message: 'Netdata Cloud rejected one or more room ids (422 ErrInvalidRoomID)', retryable: false, scriptExit: 10,
+    code: 'claimRejected',
+    fix: "copy the room ids from the Cloud UI (Connect nodes dialog), or omit --rooms to use the Space's default room",
+    message: 'Netdata Cloud rejected one or more room ids (422 ErrInvalidRoomID)',
+    retryable: false,
+    scriptExit: 10,
   },
   ErrInvalidPublicKey: {
-    code: 'claimRejected', fix: 'regenerate the key pair: netdata-cloud unclaim --rotate-key --yes, then claim again',
-    message: 'Netdata Cloud rejected the node\'s public key (422 ErrInvalidPublicKey)', retryable: false, scriptExit: 11,
+    code: 'claimRejected',
+    fix: 'regenerate the key pair: netdata-cloud unclaim --rotate-key --yes, then claim again',
+    message: "Netdata Cloud rejected the node's public key (422 ErrInvalidPublicKey)",
+    retryable: false,
+    scriptExit: 11,
   },
   ErrAlreadyClaimed: {
     code: 'claimRejected',
     fix: 'Cloud holds this claim id with another key: claim with a new id (netdata-cloud claim --force, which picks a fresh one, or --id $(uuidgen)); remove the stale node in the Cloud UI',
-    message: 'Netdata Cloud says this node id is already claimed, with different credentials (409 ErrAlreadyClaimed)', retryable: false, scriptExit: 13,
+    message: 'Netdata Cloud says this node id is already claimed, with different credentials (409 ErrAlreadyClaimed)',
+    retryable: false,
+    scriptExit: 13,
   },
   ErrProcessingClaim: {
-    code: 'cloudApi', fix: 'wait a minute, then run `netdata-cloud status`; claim again only if the node is still not claimed',
-    message: 'Netdata Cloud is still processing an earlier claim of this node (102 ErrProcessingClaim)', retryable: true, scriptExit: 14,
+    code: 'cloudApi',
+    fix: 'wait a minute, then run `netdata-cloud status`; claim again only if the node is still not claimed',
+    message: 'Netdata Cloud is still processing an earlier claim of this node (102 ErrProcessingClaim)',
+    retryable: true,
+    scriptExit: 14,
   },
   ErrInternalServerError: {
-    code: 'cloudApi', fix: 'try again in a few minutes; check https://status.netdata.cloud',
-    message: 'Netdata Cloud answered Internal Server Error (500)', retryable: true, scriptExit: 15,
+    code: 'cloudApi',
+    fix: 'try again in a few minutes; check https://status.netdata.cloud',
+    message: 'Netdata Cloud answered Internal Server Error (500)',
+    retryable: true,
+    scriptExit: 15,
   },
   ErrGatewayTimeout: {
-    code: 'cloudApi', fix: 'try again in a few minutes; if it persists, check the proxy between this node and Netdata Cloud',
-    message: 'Netdata Cloud answered Gateway Timeout (504)', retryable: true, scriptExit: 16,
+    code: 'cloudApi',
+    fix: 'try again in a few minutes; if it persists, check the proxy between this node and Netdata Cloud',
+    message: 'Netdata Cloud answered Gateway Timeout (504)',
+    retryable: true,
+    scriptExit: 16,
   },
   ErrServiceUnavailable: {
-    code: 'cloudApi', fix: 'try again in a few minutes; check https://status.netdata.cloud',
-    message: 'Netdata Cloud is unavailable (503)', retryable: true, scriptExit: 17,
+    code: 'cloudApi',
+    fix: 'try again in a few minutes; check https://status.netdata.cloud',
+    message: 'Netdata Cloud is unavailable (503)',
+    retryable: true,
+    scriptExit: 17,
   },
 }
 
@@ -115,33 +144,62 @@ export function errorMsgKeyOf(body: string): string | undefined {
 
 /** Map a claim answer (HTTP status + body) to one outcome. 204 is the only success, as for every agent era. */
 export function interpretClaimAnswer(status: number, body: string): ClaimAnswer {
-  if (status === 204) return {
-    code: 'ok', message: 'Node was successfully claimed.', ok: true, retryable: false, scriptExit: 0, status,
-  }
+  if (status === 204)
+    return {
+      code: 'ok',
+      message: 'Node was successfully claimed.',
+      ok: true,
+      retryable: false,
+      scriptExit: 0,
+      status,
+    }
   const key = errorMsgKeyOf(body)
-  const known = (key && BY_KEY[key] && (status === 422 || BY_STATUS[status] === key || status >= 400) ? BY_KEY[key] : undefined) ?? BY_KEY[BY_STATUS[status] ?? '']
-  if (known) return {
-    ...known, errorMsgKey: key, ok: false, status,
-  }
+  const known =
+    (key && BY_KEY[key] && (status === 422 || BY_STATUS[status] === key || status >= 400) ? BY_KEY[key] : undefined) ??
+    BY_KEY[BY_STATUS[status] ?? '']
+  if (known)
+    return {
+      ...known,
+      errorMsgKey: key,
+      ok: false,
+      status,
+    }
   if (status === 422) {
     return {
-      code: 'claimRejected', errorMsgKey: key, fix: 'check the token, rooms, --id and --hostname', message: `Netdata Cloud rejected the claim (422 ${key ?? 'without an errorMsgKey'})`,
-      ok: false, retryable: false, scriptExit: 7, status,
+      code: 'claimRejected',
+      errorMsgKey: key,
+      fix: 'check the token, rooms, --id and --hostname',
+      message: `Netdata Cloud rejected the claim (422 ${key ?? 'without an errorMsgKey'})`,
+      ok: false,
+      retryable: false,
+      scriptExit: 7,
+      status,
     }
   }
 
-  const what = status >= 200 && status < 300 ? `an unexpected success status ${status} (only 204 means claimed)` : `HTTP ${status}`
+  const what =
+    status >= 200 && status < 300 ? `an unexpected success status ${status} (only 204 means claimed)` : `HTTP ${status}`
   return {
-    code: 'cloudApi', errorMsgKey: key,
-    fix: status === 404 || (status >= 200 && status < 300) ? 'check --url: it must be the Netdata Cloud base URL, e.g. https://app.netdata.cloud' : 'try again later; run `netdata-cloud link` to diagnose the path',
+    code: 'cloudApi',
+    errorMsgKey: key,
+    fix:
+      status === 404 || (status >= 200 && status < 300)
+        ? 'check --url: it must be the Netdata Cloud base URL, e.g. https://app.netdata.cloud'
+        : 'try again later; run `netdata-cloud link` to diagnose the path',
     message: `Netdata Cloud answered ${what}${key ? ` (${key})` : ''}: the claim did not happen`,
-    ok: false, retryable: status >= 500, scriptExit: 7, status,
+    ok: false,
+    retryable: status >= 500,
+    scriptExit: 7,
+    status,
   }
 }
 
 /** The UserError for a failed claim answer. */
 export function claimAnswerError(answer: ClaimAnswer, url: string): UserError {
-  return new UserError(answer.code, answer.message, {fix: answer.fix, ref: `${url} (v1 claim script: exit ${answer.scriptExit}, ${CLAIM_SCRIPT_EXIT[answer.scriptExit]})`})
+  return new UserError(answer.code, answer.message, {
+    fix: answer.fix,
+    ref: `${url} (v1 claim script: exit ${answer.scriptExit}, ${CLAIM_SCRIPT_EXIT[answer.scriptExit]})`,
+  })
 }
 
 /**
@@ -165,11 +223,18 @@ export interface ClaimRetryPolicy {
 }
 
 export function claimRetryPolicy(v2: boolean, retries?: number): ClaimRetryPolicy {
-  if (v2) return {
-    delayMs: n => 300 + (100 * n), newIdEachAttempt: true, retries: retries ?? 4, retryAnswers: true,
-  }
+  if (v2)
+    return {
+      delayMs: n => 300 + 100 * n,
+      newIdEachAttempt: true,
+      retries: retries ?? 4,
+      retryAnswers: true,
+    }
   return {
-    delayMs: n => 1000 * n, newIdEachAttempt: false, retries: retries ?? 2, retryAnswers: false,
+    delayMs: n => 1000 * n,
+    newIdEachAttempt: false,
+    retries: retries ?? 2,
+    retryAnswers: false,
   }
 }
 

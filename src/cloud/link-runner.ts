@@ -1,9 +1,7 @@
 // The one runner of the link walk: runs the steps in order, gives each its own time limit within the overall
 // deadline, records milliseconds, and marks a step SKIP when a step it needs did not pass.
 
-import type {
-  LinkContext, Step, StepId, StepRecord, StepResult,
-} from './link-types.js'
+import type {LinkContext, Step, StepId, StepRecord, StepResult} from './link-types.js'
 
 export interface RunOptions {
   /** per-step limit in ms */
@@ -15,7 +13,9 @@ export interface RunOptions {
   /** do not run these (steps that need them are skipped) */
   skip?: StepId[]
   /** called before each step starts and after it ends */
-  onProgress?: (event: {phase: 'end'; record: StepRecord} | {phase: 'start'; id: StepId; title: string; target: string}) => void
+  onProgress?: (
+    event: {phase: 'end'; record: StepRecord} | {phase: 'start'; id: StepId; title: string; target: string},
+  ) => void
 }
 
 export async function runSteps(steps: Step[], ctx: LinkContext, options: RunOptions): Promise<StepRecord[]> {
@@ -36,14 +36,23 @@ export async function runSteps(steps: Step[], ctx: LinkContext, options: RunOpti
     if (!selected.has(step.id)) {
       result = {detail: options.only ? 'not selected (--only)' : 'not run (--skip)', status: 'SKIP'}
     } else if (missing) {
-      result = {detail: `needs ${missing}, which ${outcome.get(missing) === 'FAIL' ? 'failed' : 'did not run'}`, status: 'SKIP'}
+      result = {
+        detail: `needs ${missing}, which ${outcome.get(missing) === 'FAIL' ? 'failed' : 'did not run'}`,
+        status: 'SKIP',
+      }
     } else if (Date.now() >= deadline) {
       result = {
-        code: 'timeout', detail: `overall deadline of ${options.deadlineMs} ms reached before this step`, fix: 'raise --deadline, or fix the slow step above', status: 'FAIL',
+        code: 'timeout',
+        detail: `overall deadline of ${options.deadlineMs} ms reached before this step`,
+        fix: 'raise --deadline, or fix the slow step above',
+        status: 'FAIL',
       }
     } else {
       options.onProgress?.({
-        id: step.id, phase: 'start', target, title: step.title,
+        id: step.id,
+        phase: 'start',
+        target,
+        title: step.title,
       })
       result = await runOne(step, ctx, Math.min(options.timeoutMs, deadline - Date.now()), options.timeoutMs)
       try {
@@ -52,7 +61,11 @@ export async function runSteps(steps: Step[], ctx: LinkContext, options: RunOpti
     }
 
     const record: StepRecord = {
-      id: step.id, ms: Date.now() - started, title: step.title, ...result, target: result.target ?? target,
+      id: step.id,
+      ms: Date.now() - started,
+      title: step.title,
+      ...result,
+      target: result.target ?? target,
     }
     outcome.set(step.id, record.status)
     records.push(record)
@@ -86,16 +99,21 @@ async function runOne(step: Step, ctx: LinkContext, limitMs: number, stepTimeout
   ctx.waiting = undefined
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<StepResult>(resolve => {
-    timer = setTimeout(() => {
-      const byDeadline = limitMs < stepTimeoutMs
-      controller.abort(new Error('step timeout'))
-      resolve({
-        code: step.timeoutCode ?? 'timeout',
-        detail: `no answer in ${limitMs} ms${ctx.waiting ? ` (waiting for ${ctx.waiting})` : ''}${byDeadline ? ': overall deadline' : ''}`,
-        fix: byDeadline ? 'raise --deadline, or fix the slow step above' : `check what stalls ${step.title}; raise --timeout if the path is just slow`,
-        status: 'FAIL',
-      })
-    }, Math.max(1, limitMs))
+    timer = setTimeout(
+      () => {
+        const byDeadline = limitMs < stepTimeoutMs
+        controller.abort(new Error('step timeout'))
+        resolve({
+          code: step.timeoutCode ?? 'timeout',
+          detail: `no answer in ${limitMs} ms${ctx.waiting ? ` (waiting for ${ctx.waiting})` : ''}${byDeadline ? ': overall deadline' : ''}`,
+          fix: byDeadline
+            ? 'raise --deadline, or fix the slow step above'
+            : `check what stalls ${step.title}; raise --timeout if the path is just slow`,
+          status: 'FAIL',
+        })
+      },
+      Math.max(1, limitMs),
+    )
   })
   try {
     return await Promise.race([

@@ -35,17 +35,17 @@ const CONNACK_V5: Record<number, string> = {
   0x87: 'Not authorized',
   0x88: 'Server unavailable',
   0x89: 'Server busy',
-  0x8A: 'Banned',
-  0x8C: 'Bad authentication method',
+  0x8a: 'Banned',
+  0x8c: 'Bad authentication method',
   0x90: 'Topic Name invalid',
   0x95: 'Packet too large',
   0x97: 'Quota exceeded',
   0x99: 'Payload format invalid',
-  0x9A: 'Retain not supported',
-  0x9B: 'QoS not supported',
-  0x9C: 'Use another server',
-  0x9D: 'Server moved',
-  0x9F: 'Connection rate exceeded',
+  0x9a: 'Retain not supported',
+  0x9b: 'QoS not supported',
+  0x9c: 'Use another server',
+  0x9d: 'Server moved',
+  0x9f: 'Connection rate exceeded',
 }
 const CONNACK_V3: Record<number, string> = {
   1: 'unacceptable protocol version',
@@ -57,7 +57,8 @@ const CONNACK_V3: Record<number, string> = {
 
 export function connackName(code: number, protocol: '3.1.1' | '5'): string {
   const hex = `0x${code.toString(16).padStart(2, '0')}`
-  if (protocol === '5' && code < 0x80 && code > 0) return `${hex} (a 3.1.1-format refusal: the server does not speak MQTT 5)`
+  if (protocol === '5' && code < 0x80 && code > 0)
+    return `${hex} (a 3.1.1-format refusal: the server does not speak MQTT 5)`
   const name = protocol === '5' ? CONNACK_V5[code] : CONNACK_V3[code]
   return `${protocol === '5' ? hex : String(code)} ${name ?? 'unknown reason'}`
 }
@@ -116,9 +117,13 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
     o.signal.removeEventListener('abort', abort)
     const {status} = upgrade
     return {
-      detail: status ? `WebSocket upgrade of /mqtt refused: HTTP ${status} (expected 101)` : `WebSocket upgrade of /mqtt failed: ${upgrade.error}`,
+      detail: status
+        ? `WebSocket upgrade of /mqtt refused: HTTP ${status} (expected 101)`
+        : `WebSocket upgrade of /mqtt failed: ${upgrade.error}`,
       exchanges,
-      fix: status ? 'a proxy or load balancer in the way does not pass WebSockets: allow Upgrade on the MQTT host' : 'check the MQTT endpoint host and port from /env',
+      fix: status
+        ? 'a proxy or load balancer in the way does not pass WebSockets: allow Upgrade on the MQTT host'
+        : 'check the MQTT endpoint host and port from /env',
       ok: false,
       stage: 'upgrade',
       upgradeStatus: status,
@@ -129,7 +134,11 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
     ws.close(1000)
     o.signal.removeEventListener('abort', abort)
     return {
-      detail: 'WebSocket upgrade 101 OK; stopped before MQTT CONNECT', exchanges, ok: true, stage: 'upgrade', upgradeStatus: 101,
+      detail: 'WebSocket upgrade 101 OK; stopped before MQTT CONNECT',
+      exchanges,
+      ok: true,
+      stage: 'upgrade',
+      upgradeStatus: 101,
     }
   }
 
@@ -157,22 +166,34 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
   try {
     const connack = await new Promise<{code: number; properties?: Record<string, unknown>; error?: string}>(resolve => {
       client.once('connect', (p: any) => resolve({code: p.reasonCode ?? p.returnCode ?? 0, properties: p.properties}))
-      client.once('error', (e: any) => resolve(typeof e?.code === 'number' ? {code: e.code} : {code: -1, error: e?.message ?? String(e)}))
+      client.once('error', (e: any) =>
+        resolve(typeof e?.code === 'number' ? {code: e.code} : {code: -1, error: e?.message ?? String(e)}),
+      )
       client.once('close', () => resolve({code: -1, error: 'the connection closed before CONNACK'}))
     })
     exchanges++
     if (connack.code !== 0) {
       stop()
-      if (connack.code === -1) return {
-        detail: `no CONNACK: ${connack.error}`, exchanges, fix: 'the broker dropped the connection: check the MQTT endpoint and any proxy in the way', ok: false, stage: 'connect', upgradeStatus: 101,
-      }
+      if (connack.code === -1)
+        return {
+          detail: `no CONNACK: ${connack.error}`,
+          exchanges,
+          fix: 'the broker dropped the connection: check the MQTT endpoint and any proxy in the way',
+          ok: false,
+          stage: 'connect',
+          upgradeStatus: 101,
+        }
       const credentials = isCredentialsRejection(connack.code, o.protocol)
       return {
         connack: connack.code,
         credentials,
         detail: `CONNACK ${connackName(connack.code, o.protocol)}${credentials ? ': the broker rejected the credentials from /password' : ''}`,
         exchanges,
-        fix: credentials ? 'run the walk again (credentials are issued per connection); if it persists, re-claim the node' : connack.code === 0x8A ? 'this node is banned by Netdata Cloud: contact support' : 'see the CONNACK reason; try again later',
+        fix: credentials
+          ? 'run the walk again (credentials are issued per connection); if it persists, re-claim the node'
+          : connack.code === 0x8a
+            ? 'this node is banned by Netdata Cloud: contact support'
+            : 'see the CONNACK reason; try again later',
         ok: false,
         stage: 'connect',
         upgradeStatus: 101,
@@ -189,7 +210,13 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
       if (granted.some(q => q >= 0x80)) {
         stop()
         return {
-          connack: 0, detail: `SUBSCRIBE to the inbox refused (reason ${granted.join(',')})`, exchanges, fix: 'the broker does not let this client read its inbox: re-claim the node', granted, ok: false, stage: 'subscribe',
+          connack: 0,
+          detail: `SUBSCRIBE to the inbox refused (reason ${granted.join(',')})`,
+          exchanges,
+          fix: 'the broker does not let this client read its inbox: re-claim the node',
+          granted,
+          ok: false,
+          stage: 'subscribe',
         }
       }
     }
@@ -227,9 +254,21 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
     o.onStage?.('disconnect')
     await client.endAsync()
     ws.close(1000)
-    const shown = Object.fromEntries(Object.entries(props).filter(([k]) => ['maximumPacketSize', 'receiveMaximum', 'serverKeepAlive', 'topicAliasMaximum'].includes(k)))
+    const shown = Object.fromEntries(
+      Object.entries(props).filter(([k]) =>
+        ['maximumPacketSize', 'receiveMaximum', 'serverKeepAlive', 'topicAliasMaximum'].includes(k),
+      ),
+    )
     return {
-      connack: 0, detail: '', exchanges, granted, ok: true, pingMs, serverProperties: shown, stage: 'disconnect', upgradeStatus: 101,
+      connack: 0,
+      detail: '',
+      exchanges,
+      granted,
+      ok: true,
+      pingMs,
+      serverProperties: shown,
+      stage: 'disconnect',
+      upgradeStatus: 101,
     }
   } catch (error) {
     stop()

@@ -32,11 +32,21 @@ export function parseProxy(raw: string | undefined): ProxySpec {
   if (value === '' || value === 'none') return NO_PROXY
   const scheme = /^([a-z0-9]+):\/\//i.exec(value)?.[1]?.toLowerCase()
   if (scheme === 'https') {
-    return {display: maskUrl(value), kind: 'https-unsupported', problem: 'https:// proxies are not supported by the agent (it speaks plain TCP to the proxy)'}
+    return {
+      display: maskUrl(value),
+      kind: 'https-unsupported',
+      problem: 'https:// proxies are not supported by the agent (it speaks plain TCP to the proxy)',
+    }
   }
 
   if (scheme !== 'http' && scheme !== 'socks5' && scheme !== 'socks5h') {
-    return {display: maskUrl(value), kind: 'invalid', problem: scheme ? `unknown proxy scheme ${scheme}://` : 'not a URL (expected http://host:port, socks5://host:port or socks5h://host:port)'}
+    return {
+      display: maskUrl(value),
+      kind: 'invalid',
+      problem: scheme
+        ? `unknown proxy scheme ${scheme}://`
+        : 'not a URL (expected http://host:port, socks5://host:port or socks5h://host:port)',
+    }
   }
 
   let url: URL
@@ -54,7 +64,12 @@ export function parseProxy(raw: string | undefined): ProxySpec {
   if (!host) return {display: maskUrl(value), kind: 'invalid', problem: 'no host in the proxy URL'}
   const port = url.port ? Number(url.port) : scheme === 'http' ? 8080 : 1080
   return {
-    display: maskUrl(value), host, kind: scheme, password, port, username,
+    display: maskUrl(value),
+    host,
+    kind: scheme,
+    password,
+    port,
+    username,
   }
 }
 
@@ -88,7 +103,13 @@ export interface TunnelResult {
 const MAX_PROXY_REPLY = 16 * 1024
 
 /** HTTP CONNECT as v2.11 sends it: `CONNECT h:p HTTP/1.1`, `Host: h:p`, Basic auth when credentials are given. */
-export async function httpConnect(socket: Duplex, proxy: ProxySpec, host: string, port: number, signal: AbortSignal): Promise<TunnelResult> {
+export async function httpConnect(
+  socket: Duplex,
+  proxy: ProxySpec,
+  host: string,
+  port: number,
+  signal: AbortSignal,
+): Promise<TunnelResult> {
   const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`
   let request = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n`
   if (proxy.username !== undefined) {
@@ -97,35 +118,78 @@ export async function httpConnect(socket: Duplex, proxy: ProxySpec, host: string
 
   request += '\r\n'
   const head = await readHead(socket, request, signal)
-  if (head.error) return {
-    detail: head.error, exchanges: 1, ok: false, reply: head.statusLine ?? '',
-  }
+  if (head.error)
+    return {
+      detail: head.error,
+      exchanges: 1,
+      ok: false,
+      reply: head.statusLine ?? '',
+    }
   const statusLine = head.statusLine ?? ''
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)
-  if (!m) return {
-    detail: `the proxy did not answer like an HTTP proxy: ${JSON.stringify(statusLine.slice(0, 60))}`, exchanges: 1, fix: 'check the proxy URL: is this port an HTTP proxy (not SOCKS)?', ok: false, reply: statusLine,
-  }
+  if (!m)
+    return {
+      detail: `the proxy did not answer like an HTTP proxy: ${JSON.stringify(statusLine.slice(0, 60))}`,
+      exchanges: 1,
+      fix: 'check the proxy URL: is this port an HTTP proxy (not SOCKS)?',
+      ok: false,
+      reply: statusLine,
+    }
   const code = Number(m[1])
   if (code === 200) {
     if (head.rest.length > 0) socket.unshift(head.rest)
     return {
-      code, detail: `CONNECT ${authority}: ${statusLine}`, exchanges: 1, ok: true, reply: statusLine, stream: socket,
+      code,
+      detail: `CONNECT ${authority}: ${statusLine}`,
+      exchanges: 1,
+      ok: true,
+      reply: statusLine,
+      stream: socket,
     }
   }
 
   const who = proxy.username === undefined ? 'no credentials were sent' : `user ${proxy.username}, password ****`
   const known: Record<number, [string, string]> = {
-    401: [`proxy authentication failed (${who})`, 'check the proxy user and password (some proxies, e.g. tinyproxy 1.11, answer 401 instead of 407)'],
-    403: [`the proxy refuses CONNECT to ${authority}`, `allow CONNECT to port ${port} on the proxy (tinyproxy: ConnectPort ${port}; squid: SSL_ports)`],
-    407: [`proxy authentication required (${who})`, 'put the credentials in the proxy URL: http://user:pass@host:port (percent-encode special characters)'],
-    500: [`the proxy could not connect to ${authority}`, 'the proxy cannot reach Netdata Cloud: check its own DNS and firewall'],
-    502: [`the proxy could not connect to ${authority} (bad gateway)`, 'the proxy cannot reach Netdata Cloud: check its own DNS and firewall'],
-    503: [`the proxy could not connect to ${authority} (service unavailable)`, 'the proxy cannot reach Netdata Cloud: check its own DNS and firewall'],
-    504: [`the proxy timed out connecting to ${authority}`, 'the proxy cannot reach Netdata Cloud: check its own firewall'],
+    401: [
+      `proxy authentication failed (${who})`,
+      'check the proxy user and password (some proxies, e.g. tinyproxy 1.11, answer 401 instead of 407)',
+    ],
+    403: [
+      `the proxy refuses CONNECT to ${authority}`,
+      `allow CONNECT to port ${port} on the proxy (tinyproxy: ConnectPort ${port}; squid: SSL_ports)`,
+    ],
+    407: [
+      `proxy authentication required (${who})`,
+      'put the credentials in the proxy URL: http://user:pass@host:port (percent-encode special characters)',
+    ],
+    500: [
+      `the proxy could not connect to ${authority}`,
+      'the proxy cannot reach Netdata Cloud: check its own DNS and firewall',
+    ],
+    502: [
+      `the proxy could not connect to ${authority} (bad gateway)`,
+      'the proxy cannot reach Netdata Cloud: check its own DNS and firewall',
+    ],
+    503: [
+      `the proxy could not connect to ${authority} (service unavailable)`,
+      'the proxy cannot reach Netdata Cloud: check its own DNS and firewall',
+    ],
+    504: [
+      `the proxy timed out connecting to ${authority}`,
+      'the proxy cannot reach Netdata Cloud: check its own firewall',
+    ],
   }
-  const [what, fix] = known[code] ?? [`the proxy refused the tunnel to ${authority}`, 'check the proxy\'s log for this CONNECT']
+  const [what, fix] = known[code] ?? [
+    `the proxy refused the tunnel to ${authority}`,
+    "check the proxy's log for this CONNECT",
+  ]
   return {
-    code, detail: `${what}: ${statusLine}`, exchanges: 1, fix, ok: false, reply: statusLine,
+    code,
+    detail: `${what}: ${statusLine}`,
+    exchanges: 1,
+    fix,
+    ok: false,
+    reply: statusLine,
   }
 }
 
@@ -153,13 +217,26 @@ function readHead(socket: Duplex, request: string, signal: AbortSignal): Promise
       if (end !== -1) {
         socket.pause()
         done({rest: buf.subarray(end + 4), statusLine: firstLine()})
-      } else if (buf.length > MAX_PROXY_REPLY) done({error: `the proxy's reply headers exceed ${MAX_PROXY_REPLY} bytes`, rest: Buffer.alloc(0), statusLine: firstLine()})
+      } else if (buf.length > MAX_PROXY_REPLY)
+        done({
+          error: `the proxy's reply headers exceed ${MAX_PROXY_REPLY} bytes`,
+          rest: Buffer.alloc(0),
+          statusLine: firstLine(),
+        })
     }
 
-    const onError = (e: Error) => done({error: `the proxy connection failed: ${e.message}`, rest: Buffer.alloc(0), statusLine: buf.length > 0 ? firstLine() : undefined})
+    const onError = (e: Error) =>
+      done({
+        error: `the proxy connection failed: ${e.message}`,
+        rest: Buffer.alloc(0),
+        statusLine: buf.length > 0 ? firstLine() : undefined,
+      })
     const onEnd = () =>
       done({
-        error: buf.length > 0 ? `the proxy closed the connection after ${JSON.stringify(firstLine().slice(0, 60))}` : 'the proxy closed the connection without answering the CONNECT (is it an HTTP proxy?)',
+        error:
+          buf.length > 0
+            ? `the proxy closed the connection after ${JSON.stringify(firstLine().slice(0, 60))}`
+            : 'the proxy closed the connection without answering the CONNECT (is it an HTTP proxy?)',
         rest: Buffer.alloc(0),
         statusLine: buf.length > 0 ? firstLine() : undefined,
       })
@@ -189,7 +266,14 @@ const SOCKS5_REPLIES: Record<string, [number, string]> = {
 }
 
 /** SOCKS5 CONNECT on an open socket to the proxy. socks5h sends the name; socks5 sends the address we resolved. */
-export async function socks5Connect(socket: Duplex, proxy: ProxySpec, host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<TunnelResult> {
+export async function socks5Connect(
+  socket: Duplex,
+  proxy: ProxySpec,
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<TunnelResult> {
   const {SocksClient} = await import('socks')
   const exchanges = 1 + (proxy.username === undefined ? 0 : 1) + 1
   try {
@@ -200,47 +284,86 @@ export async function socks5Connect(socket: Duplex, proxy: ProxySpec, host: stri
       destination: {host, port},
       existing_socket: socket,
       proxy: {
-        host: proxy.host ?? '', password: proxy.password, port: proxy.port ?? 1080, type: 5, userId: proxy.username,
+        host: proxy.host ?? '',
+        password: proxy.password,
+        port: proxy.port ?? 1080,
+        type: 5,
+        userId: proxy.username,
       },
       timeout: Math.max(1, timeoutMs),
     }).finally(() => signal.removeEventListener('abort', abort))
     return {
-      code: 0, detail: `SOCKS5 CONNECT ${host}:${port}: reply 0 (succeeded)`, exchanges, ok: true, reply: 'reply 0', stream,
+      code: 0,
+      detail: `SOCKS5 CONNECT ${host}:${port}: reply 0 (succeeded)`,
+      exchanges,
+      ok: true,
+      reply: 'reply 0',
+      stream,
     }
   } catch (error) {
-    const {message} = (error as Error)
+    const {message} = error as Error
     const named = /rejected connection - (\w+)/.exec(message)?.[1]
     if (named) {
       const [code, meaning] = SOCKS5_REPLIES[named] ?? [undefined, named]
-      const fix = code === 2 ? 'the proxy\'s rules do not allow this destination: allow Netdata Cloud on port ' + port : code === 4 || code === 3 ? 'the proxy cannot resolve or reach Netdata Cloud: check its DNS and routes' : 'check that the proxy can reach Netdata Cloud'
+      const fix =
+        code === 2
+          ? "the proxy's rules do not allow this destination: allow Netdata Cloud on port " + port
+          : code === 4 || code === 3
+            ? 'the proxy cannot resolve or reach Netdata Cloud: check its DNS and routes'
+            : 'check that the proxy can reach Netdata Cloud'
       return {
-        code, detail: `SOCKS5 reply ${code ?? '?'} (${meaning}) for ${host}:${port}`, exchanges, fix, ok: false, reply: `reply ${code}`,
+        code,
+        detail: `SOCKS5 reply ${code ?? '?'} (${meaning}) for ${host}:${port}`,
+        exchanges,
+        fix,
+        ok: false,
+        reply: `reply ${code}`,
       }
     }
 
     if (/Authentication failed/i.test(message)) {
       return {
-        detail: `SOCKS5 username/password rejected (user ${proxy.username ?? '(none)'}, password ****)`, exchanges, fix: 'check the proxy user and password in the proxy URL', ok: false, reply: 'auth 01 01',
+        detail: `SOCKS5 username/password rejected (user ${proxy.username ?? '(none)'}, password ****)`,
+        exchanges,
+        fix: 'check the proxy user and password in the proxy URL',
+        ok: false,
+        reply: 'auth 01 01',
       }
     }
 
     if (/no accepted authentication type/i.test(message)) {
       return {
-        detail: `the SOCKS5 proxy accepts none of the offered methods (${proxy.username === undefined ? 'no credentials given' : 'username/password offered'})`, exchanges: 1, fix: 'the proxy needs credentials: socks5://user:pass@host:port', ok: false, reply: '05 ff',
+        detail: `the SOCKS5 proxy accepts none of the offered methods (${proxy.username === undefined ? 'no credentials given' : 'username/password offered'})`,
+        exchanges: 1,
+        fix: 'the proxy needs credentials: socks5://user:pass@host:port',
+        ok: false,
+        reply: '05 ff',
       }
     }
 
-    if (/timed out/i.test(message)) return {
-      detail: 'the SOCKS5 proxy did not answer the handshake (is it a SOCKS5 proxy, not HTTP?)', exchanges: 1, fix: 'check the proxy URL scheme and port', ok: false, reply: '',
-    }
+    if (/timed out/i.test(message))
+      return {
+        detail: 'the SOCKS5 proxy did not answer the handshake (is it a SOCKS5 proxy, not HTTP?)',
+        exchanges: 1,
+        fix: 'check the proxy URL scheme and port',
+        ok: false,
+        reply: '',
+      }
     if (/invalid socks version|initial handshake response|Socket closed/i.test(message)) {
       return {
-        detail: `not a SOCKS5 answer (${message})`, exchanges: 1, fix: 'check the proxy URL scheme and port: is this a SOCKS5 proxy?', ok: false, reply: '',
+        detail: `not a SOCKS5 answer (${message})`,
+        exchanges: 1,
+        fix: 'check the proxy URL scheme and port: is this a SOCKS5 proxy?',
+        ok: false,
+        reply: '',
       }
     }
 
     return {
-      detail: `SOCKS5 failed: ${message}`, exchanges: 1, ok: false, reply: '',
+      detail: `SOCKS5 failed: ${message}`,
+      exchanges: 1,
+      ok: false,
+      reply: '',
     }
   }
 }

@@ -27,7 +27,12 @@ export function tcpMeaning(code: string | undefined): string {
 }
 
 /** Connect to one address; resolves with the socket or the failure, never throws. */
-export function tcpConnect(address: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<{attempt: TcpAttempt; socket?: Socket}> {
+export function tcpConnect(
+  address: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{attempt: TcpAttempt; socket?: Socket}> {
   const started = Date.now()
   return new Promise(resolve => {
     const socket = connect({host: address, noDelay: true, port})
@@ -39,8 +44,13 @@ export function tcpConnect(address: string, port: number, timeoutMs: number, sig
       if (error) socket.destroy()
       resolve({
         attempt: {
-          address, error, ms: Date.now() - started, ok: !error, port,
-        }, socket: error ? undefined : socket,
+          address,
+          error,
+          ms: Date.now() - started,
+          ok: !error,
+          port,
+        },
+        socket: error ? undefined : socket,
       })
     }
 

@@ -5,7 +5,13 @@
 import {isIP} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {
-  checkServerIdentity, connect, createSecureContext, type DetailedPeerCertificate, rootCertificates, type SecureContext, type TLSSocket,
+  checkServerIdentity,
+  connect,
+  createSecureContext,
+  type DetailedPeerCertificate,
+  rootCertificates,
+  type SecureContext,
+  type TLSSocket,
 } from 'node:tls'
 
 export interface ChainEntry {
@@ -37,9 +43,11 @@ const VERIFY_MEANING: Record<string, string> = {
   CERT_SIGNATURE_FAILURE: 'a signature in the chain is wrong',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the server presents a self-signed certificate (TLS interception, or a test server)',
   ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate is for another host name',
-  SELF_SIGNED_CERT_IN_CHAIN: 'a self-signed CA in the chain that is not trusted: usually a TLS-intercepting proxy or antivirus',
+  SELF_SIGNED_CERT_IN_CHAIN:
+    'a self-signed CA in the chain that is not trusted: usually a TLS-intercepting proxy or antivirus',
   UNABLE_TO_GET_ISSUER_CERT: 'the issuer certificate is unknown',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuing CA is not in the trusted store (TLS interception, or an outdated CA bundle)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    'the issuing CA is not in the trusted store (TLS interception, or an outdated CA bundle)',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the chain is incomplete or the CA is not trusted',
 }
 
@@ -72,21 +80,38 @@ export function tlsHandshake(stream: Duplex, host: string, options: TlsOptions):
       resolve(p)
     }
 
-    const onError = (e: NodeJS.ErrnoException) => finish({
-      chain: [], error: handshakeError(e), ok: false, sni,
-    })
-    const onClose = () => finish({
-      chain: [], error: 'the server closed the connection during the TLS handshake (not TLS, or a proxy cut it)', ok: false, sni,
-    })
-    const onAbort = () => finish({
-      chain: [], error: 'no TLS handshake in time', ok: false, sni,
-    })
+    const onError = (e: NodeJS.ErrnoException) =>
+      finish({
+        chain: [],
+        error: handshakeError(e),
+        ok: false,
+        sni,
+      })
+    const onClose = () =>
+      finish({
+        chain: [],
+        error: 'the server closed the connection during the TLS handshake (not TLS, or a proxy cut it)',
+        ok: false,
+        sni,
+      })
+    const onAbort = () =>
+      finish({
+        chain: [],
+        error: 'no TLS handshake in time',
+        ok: false,
+        sni,
+      })
     socket.once('secureConnect', () => {
       const chain = describeChain(socket.getPeerCertificate(true))
       const base = {
-        chain, cipher: socket.getCipher()?.name, protocol: socket.getProtocol() ?? undefined, sni,
+        chain,
+        cipher: socket.getCipher()?.name,
+        protocol: socket.getProtocol() ?? undefined,
+        sni,
       }
-      let verifyError = socket.authorized ? undefined : String((socket.authorizationError as unknown as Error | string | undefined) ?? 'UNKNOWN')
+      let verifyError = socket.authorized
+        ? undefined
+        : String((socket.authorizationError as unknown as Error | string | undefined) ?? 'UNKNOWN')
       if (!verifyError) {
         const peer = socket.getPeerCertificate()
         const mismatch = checkServerIdentity(host, peer)
@@ -95,7 +120,11 @@ export function tlsHandshake(stream: Duplex, host: string, options: TlsOptions):
 
       if (verifyError === 'DEPTH_ZERO_SELF_SIGNED_CERT' && options.insecure) {
         finish({
-          ...base, insecureAccepted: true, ok: true, socket, verifyError,
+          ...base,
+          insecureAccepted: true,
+          ok: true,
+          socket,
+          verifyError,
         })
         return
       }
@@ -106,7 +135,10 @@ export function tlsHandshake(stream: Duplex, host: string, options: TlsOptions):
         socket.off('error', onError)
         socket.off('close', onClose)
         resolve({
-          ...base, ok: false, socket, verifyError,
+          ...base,
+          ok: false,
+          socket,
+          verifyError,
         })
         return
       }
@@ -140,8 +172,10 @@ function trustContext(extraCa: string[]): SecureContext | undefined {
 
 function handshakeError(e: NodeJS.ErrnoException): string {
   const m = e.message
-  if (/wrong version number|unknown protocol|packet length too long/i.test(m)) return 'the server does not speak TLS on this port (wrong port, or a plain-HTTP proxy in the way)'
-  if (/alert handshake failure|no protocols available|unsupported protocol/i.test(m)) return `no common TLS version/cipher (${m})`
+  if (/wrong version number|unknown protocol|packet length too long/i.test(m))
+    return 'the server does not speak TLS on this port (wrong port, or a plain-HTTP proxy in the way)'
+  if (/alert handshake failure|no protocols available|unsupported protocol/i.test(m))
+    return `no common TLS version/cipher (${m})`
   if (e.code === 'ECONNRESET') return 'the connection was reset during the TLS handshake (a firewall or DPI box?)'
   return m
 }
@@ -153,7 +187,10 @@ function describeChain(cert: DetailedPeerCertificate | undefined): ChainEntry[] 
   while (c && c.raw && !seen.has(c.fingerprint256) && out.length < 10) {
     seen.add(c.fingerprint256)
     out.push({
-      issuer: dn(c.issuer), subject: dn(c.subject), validFrom: iso(c.valid_from), validTo: iso(c.valid_to),
+      issuer: dn(c.issuer),
+      subject: dn(c.subject),
+      validFrom: iso(c.valid_from),
+      validTo: iso(c.valid_to),
     })
     c = c.issuerCertificate
   }

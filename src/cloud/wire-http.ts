@@ -43,7 +43,13 @@ export function formatRequest(r: WireRequest): string {
  * Send one request and read one response. `onBytes` reports progress (for a timeout message that says how much
  * arrived). The socket is destroyed when the response cannot be read to its end.
  */
-export function wireRequest(socket: Duplex, request: WireRequest, signal: AbortSignal, onBytes?: (n: number) => void, maxBody = MAX_BODY_BYTES): Promise<WireResponse> {
+export function wireRequest(
+  socket: Duplex,
+  request: WireRequest,
+  signal: AbortSignal,
+  onBytes?: (n: number) => void,
+  maxBody = MAX_BODY_BYTES,
+): Promise<WireResponse> {
   return new Promise((resolve, reject) => {
     let buf: Buffer = Buffer.alloc(0)
     let received = 0
@@ -73,8 +79,17 @@ export function wireRequest(socket: Duplex, request: WireRequest, signal: AbortS
       if (!head) {
         const end = buf.indexOf('\r\n\r\n')
         if (end === -1) {
-          if (buf.length > MAX_HEADER_BYTES) fail(new WireError(`response headers larger than ${MAX_HEADER_BYTES} bytes`, 'too-large'))
-          else if (ended) fail(new WireError(received === 0 ? 'the server closed the connection without answering' : `the server closed the connection after ${received} bytes of headers`, 'closed'))
+          if (buf.length > MAX_HEADER_BYTES)
+            fail(new WireError(`response headers larger than ${MAX_HEADER_BYTES} bytes`, 'too-large'))
+          else if (ended)
+            fail(
+              new WireError(
+                received === 0
+                  ? 'the server closed the connection without answering'
+                  : `the server closed the connection after ${received} bytes of headers`,
+                'closed',
+              ),
+            )
           return
         }
 
@@ -93,11 +108,19 @@ export function wireRequest(socket: Duplex, request: WireRequest, signal: AbortS
         }
 
         head = {
-          bodyStart: end + 4, headers, status: Number(m[2]), statusLine,
+          bodyStart: end + 4,
+          headers,
+          status: Number(m[2]),
+          statusLine,
         }
         const length = headers['content-length']
         if (length !== undefined && Number(length) > maxBody) {
-          fail(new WireError(`response body of ${Number(length)} bytes announced: over the ${maxBody}-byte cap`, 'too-large'))
+          fail(
+            new WireError(
+              `response body of ${Number(length)} bytes announced: over the ${maxBody}-byte cap`,
+              'too-large',
+            ),
+          )
           return
         }
       }
@@ -107,42 +130,65 @@ export function wireRequest(socket: Duplex, request: WireRequest, signal: AbortS
       const rest = buf.subarray(bodyStart)
       if (headers['content-length'] !== undefined) {
         const n = Number(headers['content-length'])
-        if (rest.length >= n) succeed({
-          body: Buffer.from(rest.subarray(0, n)), headers, keepAlive, status: head.status, statusLine: head.statusLine,
-        })
-        else if (ended) fail(new WireError(`the server closed the connection after ${rest.length} of ${n} body bytes`, 'closed'))
+        if (rest.length >= n)
+          succeed({
+            body: Buffer.from(rest.subarray(0, n)),
+            headers,
+            keepAlive,
+            status: head.status,
+            statusLine: head.statusLine,
+          })
+        else if (ended)
+          fail(new WireError(`the server closed the connection after ${rest.length} of ${n} body bytes`, 'closed'))
         return
       }
 
       if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
         const decoded = dechunk(rest, maxBody)
-        if (decoded === 'too-large') fail(new WireError(`chunked response body over the ${maxBody}-byte cap`, 'too-large'))
-        else if (decoded) succeed({
-          body: decoded, headers, keepAlive, status: head.status, statusLine: head.statusLine,
-        })
-        else if (ended) fail(new WireError('the server closed the connection in the middle of a chunked body', 'closed'))
+        if (decoded === 'too-large')
+          fail(new WireError(`chunked response body over the ${maxBody}-byte cap`, 'too-large'))
+        else if (decoded)
+          succeed({
+            body: decoded,
+            headers,
+            keepAlive,
+            status: head.status,
+            statusLine: head.statusLine,
+          })
+        else if (ended)
+          fail(new WireError('the server closed the connection in the middle of a chunked body', 'closed'))
         return
       }
 
       if (head.status === 204 || head.status === 304) {
         succeed({
-          body: Buffer.alloc(0), headers, keepAlive, status: head.status, statusLine: head.statusLine,
+          body: Buffer.alloc(0),
+          headers,
+          keepAlive,
+          status: head.status,
+          statusLine: head.statusLine,
         })
         return
       }
 
       // no length: the body ends when the connection closes
       if (rest.length > maxBody) fail(new WireError(`response body over the ${maxBody}-byte cap`, 'too-large'))
-      else if (ended) succeed({
-        body: Buffer.from(rest), headers, keepAlive: false, status: head.status, statusLine: head.statusLine,
-      })
+      else if (ended)
+        succeed({
+          body: Buffer.from(rest),
+          headers,
+          keepAlive: false,
+          status: head.status,
+          statusLine: head.statusLine,
+        })
     }
 
     const onData = (chunk: Buffer) => {
       received += chunk.length
       onBytes?.(received)
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk])
-      if (buf.length > MAX_HEADER_BYTES + (maxBody * 2)) fail(new WireError(`response over the ${maxBody}-byte cap`, 'too-large'))
+      if (buf.length > MAX_HEADER_BYTES + maxBody * 2)
+        fail(new WireError(`response over the ${maxBody}-byte cap`, 'too-large'))
       else tryParse(false)
     }
 

@@ -9,30 +9,66 @@ import type {Outcome} from '../ui/output.js'
 
 export default class Claim extends BaseCommand {
   static aliases = ['connect']
-  static description = 'Connect (claim) this node to a Netdata Cloud Space, the way its agent version needs. The token is read from a file, stdin, NETDATA_CLAIM_TOKEN or a masked prompt — never from the command line.'
+  static description =
+    'Connect (claim) this node to a Netdata Cloud Space, the way its agent version needs. The token is read from a file, stdin, NETDATA_CLAIM_TOKEN or a masked prompt — never from the command line.'
   static examples = [
     'sudo <%= config.bin %> claim --token-file /root/space.token --rooms ROOM_ID',
     'printf %s "$TOKEN" | sudo <%= config.bin %> claim --token-stdin --yes --json',
     'sudo <%= config.bin %> claim --token-file t --dry-run',
   ]
   static flags = {
-    'token-file': Flags.string({description: 'read the claim token from this file (chmod 600)', exclusive: ['token-stdin']}),
+    'token-file': Flags.string({
+      description: 'read the claim token from this file (chmod 600)',
+      exclusive: ['token-stdin'],
+    }),
     'token-stdin': Flags.boolean({description: 'read the claim token from stdin'}),
-    rooms: Flags.string({description: 'room ids to add the node to, comma-separated (default: the Space\'s default room)'}),
-    url: Flags.string({description: 'Netdata Cloud base URL (default: cloud.conf, else the agent version\'s default)'}),
-    proxy: Flags.string({description: 'proxy for the claim request: none, env, http://[user:pass@]host:port, socks5://…, socks5h://… (default: the agent\'s)'}),
-    insecure: Flags.boolean({description: 'do not verify Cloud\'s TLS certificate (testing only)'}),
-    ca: Flags.string({description: 'trust this CA bundle for the claim request (default cloud.d/cloud_fullchain.pem when present)'}),
-    id: Flags.string({description: 'claim id to use (a UUID; default: a new random one). Not for v2 claim.conf claiming'}),
-    hostname: Flags.string({description: 'node name shown in Cloud (default: netdata.conf [global] hostname, else the host name)'}),
-    direct: Flags.boolean({description: 'v2 agents: send the claim request from netdata-cloud instead of letting the agent claim from claim.conf'}),
-    force: Flags.boolean({description: 'claim even when the node is already claimed (a new claim id; the key pair is kept)'}),
+    rooms: Flags.string({
+      description: "room ids to add the node to, comma-separated (default: the Space's default room)",
+    }),
+    url: Flags.string({description: "Netdata Cloud base URL (default: cloud.conf, else the agent version's default)"}),
+    proxy: Flags.string({
+      description:
+        "proxy for the claim request: none, env, http://[user:pass@]host:port, socks5://…, socks5h://… (default: the agent's)",
+    }),
+    insecure: Flags.boolean({description: "do not verify Cloud's TLS certificate (testing only)"}),
+    ca: Flags.string({
+      description: 'trust this CA bundle for the claim request (default cloud.d/cloud_fullchain.pem when present)',
+    }),
+    id: Flags.string({
+      description: 'claim id to use (a UUID; default: a new random one). Not for v2 claim.conf claiming',
+    }),
+    hostname: Flags.string({
+      description: 'node name shown in Cloud (default: netdata.conf [global] hostname, else the host name)',
+    }),
+    direct: Flags.boolean({
+      description:
+        'v2 agents: send the claim request from netdata-cloud instead of letting the agent claim from claim.conf',
+    }),
+    force: Flags.boolean({
+      description: 'claim even when the node is already claimed (a new claim id; the key pair is kept)',
+    }),
     'dry-run': Flags.boolean({description: 'show the files and the request (token masked); send and write nothing'}),
-    reload: Flags.boolean({allowNo: true, default: true, description: 'tell the running agent (netdatacli) after claiming; --no-reload to skip'}),
+    reload: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: 'tell the running agent (netdatacli) after claiming; --no-reload to skip',
+    }),
     yes: Flags.boolean({char: 'y', description: 'never prompt (fail instead when the token is missing)'}),
-    timeout: Flags.integer({default: 10_000, description: 'milliseconds for each attempt of the claim request', min: 1}),
-    retries: Flags.integer({description: 'attempts after the first when the request could not get through (default as the agent era: v1 2, after connection failures only; v2 4, also after 102/5xx answers); 0 for one attempt', max: 10, min: 0}),
-    'buildinfo-file': Flags.string({description: 'treat the agent build as this saved `netdata -W buildinfo` says (testing)', hidden: true}),
+    timeout: Flags.integer({
+      default: 10_000,
+      description: 'milliseconds for each attempt of the claim request',
+      min: 1,
+    }),
+    retries: Flags.integer({
+      description:
+        'attempts after the first when the request could not get through (default as the agent era: v1 2, after connection failures only; v2 4, also after 102/5xx answers); 0 for one attempt',
+      max: 10,
+      min: 0,
+    }),
+    'buildinfo-file': Flags.string({
+      description: 'treat the agent build as this saved `netdata -W buildinfo` says (testing)',
+      hidden: true,
+    }),
   }
 
   async execute(): Promise<Outcome<unknown>> {

@@ -4,7 +4,8 @@ import {BaseCommand} from '../cli/base-command.js'
 import type {Outcome} from '../ui/output.js'
 
 export default class Emulator extends BaseCommand {
-  static description = 'Run a Netdata Cloud stand-in on this machine (HTTPS claim API, /env, challenge/password, MQTT over WSS) with named faults, until Ctrl-C.'
+  static description =
+    'Run a Netdata Cloud stand-in on this machine (HTTPS claim API, /env, challenge/password, MQTT over WSS) with named faults, until Ctrl-C.'
   static examples = [
     '<%= config.bin %> emulator --port 8443',
     '<%= config.bin %> emulator --json --state /tmp/cloud --token my-test-token',
@@ -13,13 +14,29 @@ export default class Emulator extends BaseCommand {
   static flags = {
     host: Flags.string({description: 'address to listen on', default: '127.0.0.1'}),
     port: Flags.integer({
-      description: 'port to listen on (0 = a free one)', default: 0, min: 0, max: 65_535,
+      description: 'port to listen on (0 = a free one)',
+      default: 0,
+      min: 0,
+      max: 65_535,
     }),
-    state: Flags.string({description: 'directory for state.json (tokens, rooms, claimed nodes with their keys) and ca.pem'}),
-    fault: Flags.string({description: 'a named fault, NAME[:NUMBER][@ENDPOINT], repeatable or comma-separated (the README lists them)', multiple: true}),
-    token: Flags.string({description: 'a claim token to accept (repeatable); default: one random token. The first is written to a 0600 file (tokenFile)', multiple: true}),
+    state: Flags.string({
+      description: 'directory for state.json (tokens, rooms, claimed nodes with their keys) and ca.pem',
+    }),
+    fault: Flags.string({
+      description: 'a named fault, NAME[:NUMBER][@ENDPOINT], repeatable or comma-separated (the README lists them)',
+      multiple: true,
+    }),
+    token: Flags.string({
+      description:
+        'a claim token to accept (repeatable); default: one random token. The first is written to a 0600 file (tokenFile)',
+      multiple: true,
+    }),
     room: Flags.string({description: 'a room id to accept (repeatable); default: one random UUID', multiple: true}),
-    hostname: Flags.string({description: 'a name for the certificate (repeatable); the first is used in URLs. Default localhost and 127.0.0.1', multiple: true}),
+    hostname: Flags.string({
+      description:
+        'a name for the certificate (repeatable); the first is used in URLs. Default localhost and 127.0.0.1',
+      multiple: true,
+    }),
   }
 
   async execute(): Promise<Outcome<unknown>> {
@@ -37,8 +54,14 @@ export default class Emulator extends BaseCommand {
       log: ui.printEmulatorLog,
     })
     const info = {
-      url: emulator.url, host: emulator.host, port: emulator.port, caPath: emulator.caPath,
-      tokenFile: emulator.tokenPath, rooms: emulator.rooms, faults: emulator.faults, ...(flags.state ? {stateDir: flags.state} : {}),
+      url: emulator.url,
+      host: emulator.host,
+      port: emulator.port,
+      caPath: emulator.caPath,
+      tokenFile: emulator.tokenPath,
+      rooms: emulator.rooms,
+      faults: emulator.faults,
+      ...(flags.state ? {stateDir: flags.state} : {}),
     }
     if (this.jsonEnabled()) {
       ui.printEmulatorJson(this.id ?? 'emulator', info)

@@ -10,13 +10,15 @@ export const changeFlags = {
   'dry-run': Flags.boolean({description: 'print the unified diff of the change and write nothing'}),
   restart: Flags.boolean({description: 'restart the agent after a change (systemd, else `service`, else print how)'}),
   'buildinfo-file': Flags.string({
-    description: 'support/testing: judge the change against a saved `netdata -W buildinfo` output instead of running the agent',
+    description:
+      'support/testing: judge the change against a saved `netdata -W buildinfo` output instead of running the agent',
     hidden: true,
   }),
 }
 
 export default class Enable extends BaseCommand {
-  static description = 'Turn the cloud link on: set cloud.conf [global] enabled = yes in the file this agent reads (idempotent).'
+  static description =
+    'Turn the cloud link on: set cloud.conf [global] enabled = yes in the file this agent reads (idempotent).'
   static examples = [
     '<%= config.bin %> enable',
     '<%= config.bin %> enable --dry-run',
@@ -32,11 +34,19 @@ export default class Enable extends BaseCommand {
   async execute(): Promise<Outcome<unknown>> {
     const {flags} = await this.parse(Enable)
     const r = await toggleCloud(discoverInstall(this.installOptions(flags)), {
-      action: 'enable', auto: flags.auto, buildinfoFile: flags['buildinfo-file'], dryRun: flags['dry-run'], force: flags.force, restart: flags.restart,
+      action: 'enable',
+      auto: flags.auto,
+      buildinfoFile: flags['buildinfo-file'],
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      restart: flags.restart,
     })
     const {warnings, ...result} = r
     return {
-      exitCode: 0, render: () => renderToggle(r), result, warnings,
+      exitCode: 0,
+      render: () => renderToggle(r),
+      result,
+      warnings,
     }
   }
 }

@@ -8,10 +8,19 @@ import type {Outcome} from '../ui/output.js'
 import {changeFlags} from './enable.js'
 
 export default class Implementation extends BaseCommand {
-  static description = 'Show which ACLK implementation the agent uses, or switch it (netdata.conf [cloud] aclk implementation; v1.32 builds with both only).'
-  static examples = ['<%= config.bin %> implementation', '<%= config.bin %> implementation legacy --dry-run', '<%= config.bin %> implementation ng --restart']
+  static description =
+    'Show which ACLK implementation the agent uses, or switch it (netdata.conf [cloud] aclk implementation; v1.32 builds with both only).'
+  static examples = [
+    '<%= config.bin %> implementation',
+    '<%= config.bin %> implementation legacy --dry-run',
+    '<%= config.bin %> implementation ng --restart',
+  ]
   static args = {
-    implementation: Args.string({description: 'the implementation to switch to', options: ['ng', 'legacy'], required: false}),
+    implementation: Args.string({
+      description: 'the implementation to switch to',
+      options: ['ng', 'legacy'],
+      required: false,
+    }),
   }
   static flags = {...changeFlags}
 
@@ -21,16 +30,24 @@ export default class Implementation extends BaseCommand {
     if (!args.implementation) {
       const {warnings, ...result} = await showImplementation(install, {buildinfoFile: flags['buildinfo-file']})
       return {
-        exitCode: 0, render: () => renderImplementation({...result, warnings}), result, warnings,
+        exitCode: 0,
+        render: () => renderImplementation({...result, warnings}),
+        result,
+        warnings,
       }
     }
 
     const r = await switchImplementation(install, args.implementation as 'legacy' | 'ng', {
-      buildinfoFile: flags['buildinfo-file'], dryRun: flags['dry-run'], restart: flags.restart,
+      buildinfoFile: flags['buildinfo-file'],
+      dryRun: flags['dry-run'],
+      restart: flags.restart,
     })
     const {warnings, ...result} = r
     return {
-      exitCode: 0, render: () => renderSwitch(r), result, warnings,
+      exitCode: 0,
+      render: () => renderSwitch(r),
+      result,
+      warnings,
     }
   }
 }

@@ -10,15 +10,23 @@ import {type Outcome, printError} from '../ui/output.js'
 
 const seconds = (flag: string, text: string): number => {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim())
-  if (!m || Number(m[1]) <= 0) throw new UserError('badInput', `--${flag} ${text}: not a duration`, {fix: `e.g. --${flag} 5 (seconds) or --${flag} 500ms`})
+  if (!m || Number(m[1]) <= 0)
+    throw new UserError('badInput', `--${flag} ${text}: not a duration`, {
+      fix: `e.g. --${flag} 5 (seconds) or --${flag} 500ms`,
+    })
   return Math.round(m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000)
 }
 
 const steps = (list: string[] | undefined): StepId[] | undefined =>
-  list?.flatMap(s => s.split(',')).map(s => s.trim()).filter(Boolean).map(s => {
-    if (!STEP_IDS.includes(s as StepId)) throw new UserError('badInput', `unknown step ${JSON.stringify(s)}`, {fix: `steps: ${STEP_IDS.join(', ')}`})
-    return s as StepId
-  })
+  list
+    ?.flatMap(s => s.split(','))
+    .map(s => s.trim())
+    .filter(Boolean)
+    .map(s => {
+      if (!STEP_IDS.includes(s as StepId))
+        throw new UserError('badInput', `unknown step ${JSON.stringify(s)}`, {fix: `steps: ${STEP_IDS.join(', ')}`})
+      return s as StepId
+    })
 
 export default class Link extends BaseCommand {
   static aliases = ['diagnose']
@@ -30,23 +38,45 @@ export default class Link extends BaseCommand {
     '<%= config.bin %> link --json --timeout 10',
   ]
   static flags = {
-    emulator: Flags.boolean({description: 'walk against an in-process Netdata Cloud emulator with a throw-away identity (no agent, no internet needed)'}),
-    fault: Flags.string({description: 'with --emulator: make the emulator misbehave (expired-cert, token-rejected, connack-refused:135, slow:MS…)', multiple: true}),
+    emulator: Flags.boolean({
+      description:
+        'walk against an in-process Netdata Cloud emulator with a throw-away identity (no agent, no internet needed)',
+    }),
+    fault: Flags.string({
+      description:
+        'with --emulator: make the emulator misbehave (expired-cert, token-rejected, connack-refused:135, slow:MS…)',
+      multiple: true,
+    }),
     url: Flags.string({description: 'the cloud URL to walk to, instead of the configured one'}),
-    proxy: Flags.string({description: 'the proxy to use instead of the configured one: none, http://[user:pass@]host:port, socks5://…, socks5h://…'}),
-    ca: Flags.string({description: 'a PEM CA file to trust in addition to the default store (e.g. an emulator\'s ca.pem)', multiple: true}),
+    proxy: Flags.string({
+      description:
+        'the proxy to use instead of the configured one: none, http://[user:pass@]host:port, socks5://…, socks5h://…',
+    }),
+    ca: Flags.string({
+      description: "a PEM CA file to trust in addition to the default store (e.g. an emulator's ca.pem)",
+      multiple: true,
+    }),
     timeout: Flags.string({default: '5', description: 'time limit per step, seconds (or 500ms)'}),
     deadline: Flags.string({default: '30', description: 'time limit for the whole walk, seconds'}),
-    only: Flags.string({description: `run only these steps (and the steps they need): ${STEP_IDS.join(',')}`, multiple: true}),
+    only: Flags.string({
+      description: `run only these steps (and the steps they need): ${STEP_IDS.join(',')}`,
+      multiple: true,
+    }),
     skip: Flags.string({description: 'do not run these steps (steps that need them are skipped)', multiple: true}),
-    'take-over': Flags.boolean({description: 'do the MQTT CONNECT even when the running agent is online (its session is taken over; it reconnects by itself)'}),
+    'take-over': Flags.boolean({
+      description:
+        'do the MQTT CONNECT even when the running agent is online (its session is taken over; it reconnects by itself)',
+    }),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (--take-over)'}),
-    'as-version': Flags.string({description: 'walk as this agent version would (era: /env path, MQTT 3.1.1 or 5, topics)'}),
+    'as-version': Flags.string({
+      description: 'walk as this agent version would (era: /env path, MQTT 3.1.1 or 5, topics)',
+    }),
   }
 
   async execute(): Promise<Outcome<unknown>> {
     const {flags} = await this.parse(Link)
-    if (flags.fault && !flags.emulator) throw new UserError('badInput', '--fault needs --emulator', {fix: 'add --emulator'})
+    if (flags.fault && !flags.emulator)
+      throw new UserError('badInput', '--fault needs --emulator', {fix: 'add --emulator'})
     if (flags['take-over'] && !flags.yes) await this.confirmTakeOver()
     const json = this.jsonEnabled()
     const options: LinkOptions = {
@@ -74,9 +104,17 @@ export default class Link extends BaseCommand {
   }
 
   private async confirmTakeOver(): Promise<void> {
-    if (!process.stdin.isTTY) throw new UserError('badInput', '--take-over needs --yes when not run on a terminal', {fix: 'add --yes to confirm taking over the agent\'s MQTT session'})
+    if (!process.stdin.isTTY)
+      throw new UserError('badInput', '--take-over needs --yes when not run on a terminal', {
+        fix: "add --yes to confirm taking over the agent's MQTT session",
+      })
     const {confirmAction} = await import('../ui/prompts.js')
-    const ok = await confirmAction('If the agent is online, the test CONNECT takes over its MQTT session (it reconnects by itself). Continue?')
-    if (!ok) throw new UserError('badInput', 'not confirmed: nothing was done', {fix: 'run without --take-over to stop before MQTT CONNECT'})
+    const ok = await confirmAction(
+      'If the agent is online, the test CONNECT takes over its MQTT session (it reconnects by itself). Continue?',
+    )
+    if (!ok)
+      throw new UserError('badInput', 'not confirmed: nothing was done', {
+        fix: 'run without --take-over to stop before MQTT CONNECT',
+      })
   }
 }

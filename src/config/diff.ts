@@ -4,7 +4,18 @@
 export async function unifiedDiff(path: string, before: null | string, after: null | string): Promise<string> {
   if (before === after) return ''
   const {createTwoFilesPatch} = await import('diff')
-  const patch = createTwoFilesPatch(before === null ? '/dev/null' : path, after === null ? '/dev/null' : path, before ?? '', after ?? '', '', '', {context: 3})
+  const patch = createTwoFilesPatch(
+    before === null ? '/dev/null' : path,
+    after === null ? '/dev/null' : path,
+    before ?? '',
+    after ?? '',
+    '',
+    '',
+    {context: 3},
+  )
   // drop the "Index:" / "====" preamble some versions add; keep ---/+++ and the hunks
-  return patch.split('\n').filter(l => !/^(Index: |=+$)/.test(l)).join('\n')
+  return patch
+    .split('\n')
+    .filter(l => !/^(Index: |=+$)/.test(l))
+    .join('\n')
 }

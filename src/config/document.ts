@@ -48,7 +48,7 @@ export class ConfigDocument {
       const end = nl === -1 ? text.length : nl
       const hasCr = nl !== -1 && end > start && text[end - 1] === '\r'
       const body = text.slice(start, hasCr ? end - 1 : end)
-      const eol = nl === -1 ? '' : (hasCr ? '\r\n' : '\n')
+      const eol = nl === -1 ? '' : hasCr ? '\r\n' : '\n'
       const line = classify(body, section)
       section = line.kind === 'section' ? line.section : section
       lines.push({...line, eol, text: body})
@@ -109,7 +109,12 @@ export class ConfigDocument {
     }
 
     const entry = (indent: string): ConfigLine => ({
-      eol: '', kind: 'entry', key, section, text: `${indent}${key} = ${value}`, value,
+      eol: '',
+      kind: 'entry',
+      key,
+      section,
+      text: `${indent}${key} = ${value}`,
+      value,
     })
     const commented = this.findCommentedDefault(section, key)
     if (commented !== -1) {
@@ -209,9 +214,15 @@ export class ConfigDocument {
       this.lines.push({eol, kind: 'blank', text: ''})
     }
 
-    this.lines.push({
-      eol, kind: 'section', section, text: `[${section}]`,
-    }, {...entry, eol})
+    this.lines.push(
+      {
+        eol,
+        kind: 'section',
+        section,
+        text: `[${section}]`,
+      },
+      {...entry, eol},
+    )
   }
 }
 
@@ -226,7 +237,10 @@ function classify(text: string, section?: string): Omit<ConfigLine, 'eol' | 'tex
   const key = trim(s.slice(0, eq))
   if (key === '' || key.startsWith('#')) return {kind: 'ignored', section}
   return {
-    key, kind: 'entry', section, value: trim(s.slice(eq + 1)),
+    key,
+    kind: 'entry',
+    section,
+    value: trim(s.slice(eq + 1)),
   }
 }
 

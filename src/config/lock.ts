@@ -9,7 +9,16 @@
 
 import {randomBytes} from 'node:crypto'
 import {
-  closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync,
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
@@ -35,7 +44,10 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
-/** The process start time (clock ticks since boot, /proc/PID/stat field 22), so a reused pid is not taken for the holder. */
+/**
+ * The process start time (clock ticks since boot, /proc/PID/stat field 22), so a reused pid is not taken for the
+ * holder.
+ */
 export function processStartTime(pid: number): null | string {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -82,13 +94,18 @@ function createExclusive(path: string, content: string): number | undefined {
 function lockError(path: string, error: unknown): UserError {
   const code = errnoCode(error)
   if (code === 'EACCES' || code === 'EPERM') {
-    return new UserError('permission', `${path}: permission denied creating the lock file`, {cause: error, fix: 'run as root or as the agent\'s user'})
+    return new UserError('permission', `${path}: permission denied creating the lock file`, {
+      cause: error,
+      fix: "run as root or as the agent's user",
+    })
   }
 
   if (code === 'EROFS') return new UserError('writeFailed', `${path}: read-only file system`, {cause: error})
   if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError('writeFailed', `${path}: disk full`, {cause: error})
   if (code === 'ENOENT') return new UserError('writeFailed', `${path}: the directory does not exist`, {cause: error})
-  return new UserError('writeFailed', `${path}: cannot create the lock file (${code ?? (error as Error).message})`, {cause: error})
+  return new UserError('writeFailed', `${path}: cannot create the lock file (${code ?? (error as Error).message})`, {
+    cause: error,
+  })
 }
 
 /** Who holds the lock: null when nobody does or the holder is gone. */
@@ -133,7 +150,8 @@ function breakStale(path: string, ino: number): void {
         closeSync(bfd)
       }
 
-      if ((Number.isInteger(pid) && pid > 0 && !alive(pid)) || Date.now() - lstatSync(breakPath).mtimeMs > 5000) unlinkSync(breakPath)
+      if ((Number.isInteger(pid) && pid > 0 && !alive(pid)) || Date.now() - lstatSync(breakPath).mtimeMs > 5000)
+        unlinkSync(breakPath)
     } catch {}
 
     return
@@ -221,10 +239,14 @@ export function acquireLock(dir: string, options: {waitMs?: number} = {}): Lock 
     }
 
     if (Date.now() >= deadline) {
-      throw new UserError('locked', `${path}: another netdata-cloud run (pid ${h.pid > 0 ? h.pid : 'starting'}) is changing files in ${dir}`, {
-        fix: 'wait for it to finish and run again',
-        ref: path,
-      })
+      throw new UserError(
+        'locked',
+        `${path}: another netdata-cloud run (pid ${h.pid > 0 ? h.pid : 'starting'}) is changing files in ${dir}`,
+        {
+          fix: 'wait for it to finish and run again',
+          ref: path,
+        },
+      )
     }
 
     sleepSync(delay)

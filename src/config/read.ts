@@ -27,7 +27,8 @@ export function readTextFile(path: string, what = 'file', maxBytes = MAX_CONFIG_
 
   if (st.isDirectory()) throw new UserError('invalidConfig', `${path}: is a directory, not a ${what}`)
   if (!st.isFile()) throw new UserError('invalidConfig', `${path}: is not a regular file`)
-  if (st.size > maxBytes) throw new UserError('invalidConfig', `${path}: too large for a ${what} (${st.size} bytes, limit ${maxBytes})`)
+  if (st.size > maxBytes)
+    throw new UserError('invalidConfig', `${path}: too large for a ${what} (${st.size} bytes, limit ${maxBytes})`)
   let buf: Buffer
   try {
     buf = readFileSync(path)
@@ -35,7 +36,8 @@ export function readTextFile(path: string, what = 'file', maxBytes = MAX_CONFIG_
     throw fileError(path, what, error)
   }
 
-  if (buf.length > maxBytes) throw new UserError('invalidConfig', `${path}: too large for a ${what} (limit ${maxBytes} bytes)`)
+  if (buf.length > maxBytes)
+    throw new UserError('invalidConfig', `${path}: too large for a ${what} (limit ${maxBytes} bytes)`)
   let text: string
   try {
     text = new TextDecoder('utf8', {fatal: true}).decode(buf)
@@ -56,9 +58,14 @@ export function readConfigFile(path: string): ConfigFile | null {
 function fileError(path: string, what: string, error: unknown): UserError {
   const code = errnoCode(error)
   if (code === 'EACCES' || code === 'EPERM') {
-    return new UserError('permission', `${path}: permission denied reading the ${what}`, {cause: error, fix: 'run as root or as the agent\'s user'})
+    return new UserError('permission', `${path}: permission denied reading the ${what}`, {
+      cause: error,
+      fix: "run as root or as the agent's user",
+    })
   }
 
   if (code === 'EISDIR') return new UserError('invalidConfig', `${path}: is a directory, not a ${what}`)
-  return new UserError('invalidConfig', `${path}: cannot read the ${what} (${code ?? (error as Error).message})`, {cause: error})
+  return new UserError('invalidConfig', `${path}: cannot read the ${what} (${code ?? (error as Error).message})`, {
+    cause: error,
+  })
 }

@@ -1,4 +1,3 @@
-
 // The one writer for every file netdata-cloud changes (design.md §4, issue 4).
 //
 // write: temp file in the same directory (O_CREAT|O_EXCL|O_NOFOLLOW, random name `.<name>.netdata-cloud-<hex>.tmp`
@@ -9,19 +8,33 @@
 // - every path component is lstat'ed; a symlink is followed only when the directory holding it is writable by
 //   root/us alone; the target itself is never a symlink (refused with the path and where it points);
 // - the directory is opened once (O_DIRECTORY|O_NOFOLLOW) and every later operation goes through
-//   /proc/self/fd/<dirfd>/<name>, i.e. openat()-like: swapping the directory for a link after the check changes nothing;
+// /proc/self/fd/<dirfd>/<name>, i.e. openat()-like: swapping the directory for a link after the check changes nothing;
 // - owner and mode are set with fchown/fchmod on descriptors, never on a path;
 // - a file with several hard links in such a directory is refused (it may be a link to /etc/shadow).
 // Concurrent runs serialise on `<dir>/.netdata-cloud.lock` (lock.ts); a run that cannot get it exits `locked`.
 
 import {randomBytes} from 'node:crypto'
 import {
-  closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync,
-  readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, type Stats, unlinkSync, writeSync,
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  type Stats,
+  unlinkSync,
+  writeSync,
 } from 'node:fs'
-import {
-  basename, dirname, join, resolve,
-} from 'node:path'
+import {basename, dirname, join, resolve} from 'node:path'
 
 import {errnoCode, UserError} from '../base/errors.js'
 import {ConfigDocument} from './document.js'
@@ -97,21 +110,38 @@ export function writeError(path: string, error: unknown, action = 'write'): User
   if (error instanceof UserError) return error
   const code = errnoCode(error)
   if (code === 'EACCES' || code === 'EPERM') {
-    return new UserError('permission', `${path}: permission denied (cannot ${action})`, {cause: error, fix: 'run as root (sudo), or as the owner of the file', ref: path})
+    return new UserError('permission', `${path}: permission denied (cannot ${action})`, {
+      cause: error,
+      fix: 'run as root (sudo), or as the owner of the file',
+      ref: path,
+    })
   }
 
   if (code === 'EROFS') {
-    return new UserError('writeFailed', `${path}: read-only file system; nothing was changed`, {cause: error, fix: 'remount it read-write', ref: path})
+    return new UserError('writeFailed', `${path}: read-only file system; nothing was changed`, {
+      cause: error,
+      fix: 'remount it read-write',
+      ref: path,
+    })
   }
 
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new UserError('writeFailed', `${path}: disk full; nothing was changed`, {cause: error, fix: 'free some space on that file system and run again', ref: path})
+    return new UserError('writeFailed', `${path}: disk full; nothing was changed`, {
+      cause: error,
+      fix: 'free some space on that file system and run again',
+      ref: path,
+    })
   }
 
   if (code === 'ELOOP') return symlinkRefusal(path)
   if (code === 'EISDIR') return new UserError('invalidConfig', `${path}: is a directory, not a file`, {ref: path})
-  if (code === 'ENOTDIR') return new UserError('invalidConfig', `${path}: a component of the path is not a directory`, {ref: path})
-  return new UserError('writeFailed', `${path}: cannot ${action} (${code ?? (error as Error).message}); nothing was changed`, {cause: error, ref: path})
+  if (code === 'ENOTDIR')
+    return new UserError('invalidConfig', `${path}: a component of the path is not a directory`, {ref: path})
+  return new UserError(
+    'writeFailed',
+    `${path}: cannot ${action} (${code ?? (error as Error).message}); nothing was changed`,
+    {cause: error, ref: path},
+  )
 }
 
 function symlinkRefusal(path: string, dirNote = ''): UserError {
@@ -120,10 +150,14 @@ function symlinkRefusal(path: string, dirNote = ''): UserError {
     to = ` (to ${readlinkSync(path)})`
   } catch {}
 
-  return new UserError('permission', `${path}: is a symbolic link${to}${dirNote}; refusing to follow it: a link planted there could make root overwrite another file`, {
-    fix: `check who created it; remove the link (rm ${path}) or edit the file it points to by hand`,
-    ref: path,
-  })
+  return new UserError(
+    'permission',
+    `${path}: is a symbolic link${to}${dirNote}; refusing to follow it: a link planted there could make root overwrite another file`,
+    {
+      fix: `check who created it; remove the link (rm ${path}) or edit the file it points to by hand`,
+      ref: path,
+    },
+  )
 }
 
 interface SafeDir {
@@ -146,16 +180,22 @@ function resolveDirectory(dir: string): SafeDir {
       if (errnoCode(error) === 'ENOENT' && i === parts.length - 1) return {missing: true, real: next}
       if (errnoCode(error) === 'ENOENT') {
         const missing = join('/', ...parts.slice(0, i + 1))
-        throw new UserError('writeFailed', `${missing}: no such directory (is the agent installed there?); nothing was changed`, {fix: 'check --config-dir / --lib-dir / --prefix'})
+        throw new UserError(
+          'writeFailed',
+          `${missing}: no such directory (is the agent installed there?); nothing was changed`,
+          {fix: 'check --config-dir / --lib-dir / --prefix'},
+        )
       }
 
       throw writeError(next, error, 'examine the directory')
     }
 
     if (st.isSymbolicLink()) {
-      if (!isTrustedDirectory(lstatSync(cur))) throw symlinkRefusal(next, ` in ${cur}, a directory another user can write`)
+      if (!isTrustedDirectory(lstatSync(cur)))
+        throw symlinkRefusal(next, ` in ${cur}, a directory another user can write`)
       cur = realpathSync(next)
-      if (!lstatSync(cur).isDirectory()) throw new UserError('invalidConfig', `${next}: is not a directory`, {ref: next})
+      if (!lstatSync(cur).isDirectory())
+        throw new UserError('invalidConfig', `${next}: is not a directory`, {ref: next})
       continue
     }
 
@@ -212,7 +252,11 @@ function chownFd(fd: number, path: string, owner: FileOwner): void {
     fchownSync(fd, owner.uid, owner.gid)
   } catch (error) {
     if (errnoCode(error) === 'EPERM') {
-      throw new UserError('permission', `${path}: cannot give the file to uid ${owner.uid} gid ${owner.gid} (only root can); nothing was changed`, {cause: error, fix: 'run as root (sudo)', ref: path})
+      throw new UserError(
+        'permission',
+        `${path}: cannot give the file to uid ${owner.uid} gid ${owner.gid} (only root can); nothing was changed`,
+        {cause: error, fix: 'run as root (sudo)', ref: path},
+      )
     }
 
     throw error
@@ -257,10 +301,14 @@ function examineTarget(dirFd: number, dir: SafeDir, name: string, shown: string)
   if (st.isSymbolicLink()) throw symlinkRefusal(join(dir.real, name))
   if (!st.isFile()) throw new UserError('invalidConfig', `${shown}: ${describe(st)}; nothing was changed`, {ref: shown})
   if (st.nlink > 1 && !isTrustedDirectory(fstatSync(dirFd))) {
-    throw new UserError('permission', `${shown}: has ${st.nlink} hard links in a directory another user can write; refusing to touch it`, {
-      fix: `check who created it (ls -li ${shown}); replace it with a plain copy`,
-      ref: shown,
-    })
+    throw new UserError(
+      'permission',
+      `${shown}: has ${st.nlink} hard links in a directory another user can write; refusing to touch it`,
+      {
+        fix: `check who created it (ls -li ${shown}); replace it with a plain copy`,
+        ref: shown,
+      },
+    )
   }
 
   return st
@@ -268,7 +316,8 @@ function examineTarget(dirFd: number, dir: SafeDir, name: string, shown: string)
 
 /**
  * Read a file that is about to be edited, without following a link. Null when it does not exist.
- * Errors: symlink → permission; directory / not a regular file / too large / not UTF-8 → invalidConfig; EACCES → permission.
+ * Errors: symlink → permission; directory / not a regular file / too large / not UTF-8 → invalidConfig; EACCES →
+ * permission.
  */
 export function readFileForEdit(path: string, options: {what?: string; maxBytes?: number} = {}): FileForEdit | null {
   const what = options.what ?? basename(path)
@@ -285,7 +334,11 @@ export function readFileForEdit(path: string, options: {what?: string; maxBytes?
       fd = openSync(at(dirFd, dir.real, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     } catch (error) {
       if (errnoCode(error) === 'EACCES' || errnoCode(error) === 'EPERM') {
-        throw new UserError('permission', `${path}: permission denied reading the ${what}`, {cause: error, fix: 'run as root or as the agent\'s user', ref: path})
+        throw new UserError('permission', `${path}: permission denied reading the ${what}`, {
+          cause: error,
+          fix: "run as root or as the agent's user",
+          ref: path,
+        })
       }
 
       throw writeError(path, error, 'read')
@@ -294,19 +347,40 @@ export function readFileForEdit(path: string, options: {what?: string; maxBytes?
     try {
       const fst = fstatSync(fd)
       if (fst.ino !== st.ino) throw new UserError('writeFailed', `${path}: changed while being read; run again`)
-      if (fst.size > maxBytes) throw new UserError('invalidConfig', `${path}: too large for a ${what} (${fst.size} bytes, limit ${maxBytes}); nothing was changed`, {ref: path})
+      if (fst.size > maxBytes)
+        throw new UserError(
+          'invalidConfig',
+          `${path}: too large for a ${what} (${fst.size} bytes, limit ${maxBytes}); nothing was changed`,
+          {ref: path},
+        )
       const buf = readFileSync(fd)
-      if (buf.length > maxBytes) throw new UserError('invalidConfig', `${path}: too large for a ${what} (limit ${maxBytes} bytes); nothing was changed`, {ref: path})
+      if (buf.length > maxBytes)
+        throw new UserError(
+          'invalidConfig',
+          `${path}: too large for a ${what} (limit ${maxBytes} bytes); nothing was changed`,
+          {ref: path},
+        )
       let text: string
       try {
         text = new TextDecoder('utf8', {fatal: true}).decode(buf)
       } catch {
-        throw new UserError('invalidConfig', `${path}: not UTF-8 text (a binary file?); nothing was changed`, {ref: path})
+        throw new UserError('invalidConfig', `${path}: not UTF-8 text (a binary file?); nothing was changed`, {
+          ref: path,
+        })
       }
 
-      if (text.includes('\0')) throw new UserError('invalidConfig', `${path}: contains NUL bytes (a binary file?); nothing was changed`, {ref: path})
+      if (text.includes('\0'))
+        throw new UserError('invalidConfig', `${path}: contains NUL bytes (a binary file?); nothing was changed`, {
+          ref: path,
+        })
       return {
-        gid: fst.gid, ino: fst.ino, mode: fst.mode & 0o7777, mtimeMs: fst.mtimeMs, path, text, uid: fst.uid,
+        gid: fst.gid,
+        ino: fst.ino,
+        mode: fst.mode & 0o7777,
+        mtimeMs: fst.mtimeMs,
+        path,
+        text,
+        uid: fst.uid,
       }
     } catch (error) {
       throw writeError(path, error, 'read')
@@ -326,7 +400,10 @@ export function writeFileAtomically(path: string, content: Buffer | string, opti
   const target = resolve(path)
   let dir = resolveDirectory(dirname(target))
   if (dir.missing) {
-    if (!options.createDir) throw new UserError('writeFailed', `${dirname(target)}: no such directory; nothing was changed`, {ref: dirname(target)})
+    if (!options.createDir)
+      throw new UserError('writeFailed', `${dirname(target)}: no such directory; nothing was changed`, {
+        ref: dirname(target),
+      })
     createDirectory(dir.real, options.createDir)
     dir = resolveDirectory(dirname(target))
   }
@@ -339,7 +416,13 @@ export function writeFileAtomically(path: string, content: Buffer | string, opti
   }
 }
 
-function writeInDirectory(dir: SafeDir, name: string, shown: string, content: Buffer | string, options: WriteOptions): WriteResult {
+function writeInDirectory(
+  dir: SafeDir,
+  name: string,
+  shown: string,
+  content: Buffer | string,
+  options: WriteOptions,
+): WriteResult {
   const dirFd = openDirectory(dir.real)
   let tempPath: string | undefined
   try {
@@ -372,7 +455,11 @@ function writeInDirectory(dir: SafeDir, name: string, shown: string, content: Bu
     fsyncSync(dirFd)
     const st = lstatSync(at(dirFd, dir.real, name))
     return {
-      created: existing === null, gid: st.gid, mode: st.mode & 0o7777, path: shown, uid: st.uid,
+      created: existing === null,
+      gid: st.gid,
+      mode: st.mode & 0o7777,
+      path: shown,
+      uid: st.uid,
     }
   } catch (error) {
     throw writeError(shown, error)
@@ -402,15 +489,29 @@ export function updateFileAtomically(
   const run = (): UpdateResult => {
     const before = readFileForEdit(target, {what: options.what})?.text ?? null
     const after = edit(before)
-    if (after === null || after === before) return {
-      after: before, before, changed: false, created: false, path: target,
-    }
-    if (options.dryRun) return {
-      after, before, changed: true, created: before === null, path: target,
-    }
+    if (after === null || after === before)
+      return {
+        after: before,
+        before,
+        changed: false,
+        created: false,
+        path: target,
+      }
+    if (options.dryRun)
+      return {
+        after,
+        before,
+        changed: true,
+        created: before === null,
+        path: target,
+      }
     const r = writeFileAtomically(target, after, options)
     return {
-      after, before, changed: true, created: r.created, path: target,
+      after,
+      before,
+      changed: true,
+      created: r.created,
+      path: target,
     }
   }
 

@@ -8,7 +8,8 @@ import {isIP} from 'node:net'
 import 'reflect-metadata'
 import * as x509 from '@peculiar/x509'
 
-// eslint-disable-next-line n/no-unsupported-features/node-builtins -- webcrypto is stable in node 20; the rule means the global
+// webcrypto is stable in node 20; the rule means the global
+// eslint-disable-next-line n/no-unsupported-features/node-builtins
 x509.cryptoProvider.set(webcrypto as unknown as Crypto)
 
 export type LeafKind = 'expired' | 'not-yet-valid' | 'self-signed' | 'valid' | 'wrong-host'
@@ -28,19 +29,24 @@ const SIGN = {name: 'ECDSA', hash: 'SHA-256'}
 const DAY = 86_400_000
 
 function subjectAltNames(hostnames: string[]): x509.SubjectAlternativeNameExtension {
-  return new x509.SubjectAlternativeNameExtension(hostnames.map(h => ({type: isIP(h) ? ('ip' as const) : ('dns' as const), value: h})))
+  return new x509.SubjectAlternativeNameExtension(
+    hostnames.map(h => ({type: isIP(h) ? ('ip' as const) : ('dns' as const), value: h})),
+  )
 }
 
 function serial(): string {
   // positive 16-byte serial (high bit clear)
   const bytes = webcrypto.getRandomValues(new Uint8Array(16))
-  bytes[0] &= 0x7F
+  bytes[0] &= 0x7f
   return Buffer.from(bytes).toString('hex')
 }
 
 async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key))
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END PRIVATE KEY-----\n`
 }
 
 export async function generateCertificates(hostnames: string[], now = Date.now()): Promise<CertificateSet> {
@@ -53,7 +59,7 @@ export async function generateCertificates(hostnames: string[], now = Date.now()
     serialNumber: serial(),
     name: caName,
     notBefore: new Date(now - DAY),
-    notAfter: new Date(now + (30 * DAY)),
+    notAfter: new Date(now + 30 * DAY),
     signingAlgorithm: SIGN,
     keys: caKeys,
     extensions: [
@@ -84,16 +90,16 @@ export async function generateCertificates(hostnames: string[], now = Date.now()
     })
 
   const [valid, expired, notYetValid, wrongHost, selfSigned, keyPem] = await Promise.all([
-    signedByCa(hostnames, now - DAY, now + (30 * DAY)),
-    signedByCa(hostnames, now - (60 * DAY), now - (2 * DAY)),
-    signedByCa(hostnames, now + (2 * DAY), now + (60 * DAY)),
-    signedByCa([WRONG_HOST_NAME], now - DAY, now + (30 * DAY)),
+    signedByCa(hostnames, now - DAY, now + 30 * DAY),
+    signedByCa(hostnames, now - 60 * DAY, now - 2 * DAY),
+    signedByCa(hostnames, now + 2 * DAY, now + 60 * DAY),
+    signedByCa([WRONG_HOST_NAME], now - DAY, now + 30 * DAY),
     (async () =>
       x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: serial(),
         name: `CN=${hostnames[0]}`,
         notBefore: new Date(now - DAY),
-        notAfter: new Date(now + (30 * DAY)),
+        notAfter: new Date(now + 30 * DAY),
         signingAlgorithm: SIGN,
         keys: leafKeys,
         extensions: await leafExtensions(hostnames),

@@ -22,8 +22,12 @@ interface ClaimBody {
 function faultReply(ctx: EmulatorContext): Reply | undefined {
   const faults = ctx.faults()
   const retry = faults.at('claim', 'retry-after')
-  if (retry) return cloudError(503, 'ErrServiceUnavailable', 'service unavailable', {headers: {'Retry-After': String(retry.arg)}})
-  if (faults.at('claim', 'token-rejected')) return cloudError(403, 'ErrForbidden', 'token expired, not found or invalid')
+  if (retry)
+    return cloudError(503, 'ErrServiceUnavailable', 'service unavailable', {
+      headers: {'Retry-After': String(retry.arg)},
+    })
+  if (faults.at('claim', 'token-rejected'))
+    return cloudError(403, 'ErrForbidden', 'token expired, not found or invalid')
   if (faults.at('claim', 'room-invalid')) return cloudError(422, 'ErrInvalidRoomID', 'one or more room ids are invalid')
   if (faults.at('claim', 'already-claimed')) return cloudError(409, 'ErrAlreadyClaimed', 'node already claimed')
   if (faults.at('claim', 'claim-in-progress')) return cloudError(102, 'ErrProcessingClaim', 'claiming is in progress')
@@ -49,12 +53,14 @@ async function validate(ctx: EmulatorContext, pathId: string, text: string): Pro
     return cloudError(400, 'ErrBadRequest', 'the request body is not a JSON object')
   }
 
-  if (typeof body.token !== 'string' || !ctx.state.tokens.includes(body.token)) return cloudError(403, 'ErrForbidden', 'token expired, not found or invalid')
+  if (typeof body.token !== 'string' || !ctx.state.tokens.includes(body.token))
+    return cloudError(403, 'ErrForbidden', 'token expired, not found or invalid')
   const nodeId = body.node?.id
   if (!UUID.test(pathId) || typeof nodeId !== 'string' || nodeId.toLowerCase() !== pathId.toLowerCase())
     return cloudError(422, 'ErrInvalidNodeID', 'the node id is invalid')
   const hostname = body.node?.hostname
-  if (typeof hostname !== 'string' || hostname.trim() === '' || hostname.length > 255) return cloudError(422, 'ErrInvalidNodeName', 'the node name is invalid')
+  if (typeof hostname !== 'string' || hostname.trim() === '' || hostname.length > 255)
+    return cloudError(422, 'ErrInvalidNodeName', 'the node name is invalid')
   const rooms = body.rooms === undefined ? [] : body.rooms
   const known = new Set(ctx.state.rooms.map(r => r.toLowerCase()))
   if (!Array.isArray(rooms) || rooms.some(r => typeof r !== 'string' || (r !== '' && !known.has(r.toLowerCase()))))
@@ -62,7 +68,12 @@ async function validate(ctx: EmulatorContext, pathId: string, text: string): Pro
   if (!validPublicKey(body.publicKey)) return cloudError(422, 'ErrInvalidPublicKey', 'the public key is invalid')
   const publicKeyPem = body.publicKey as string
   const existing = ctx.state.node(pathId)
-  if (existing && createPublicKey(existing.publicKeyPem).export({format: 'der', type: 'spki'}).compare(createPublicKey(publicKeyPem).export({format: 'der', type: 'spki'})) !== 0)
+  if (
+    existing &&
+    createPublicKey(existing.publicKeyPem)
+      .export({format: 'der', type: 'spki'})
+      .compare(createPublicKey(publicKeyPem).export({format: 'der', type: 'spki'})) !== 0
+  )
     return cloudError(409, 'ErrAlreadyClaimed', 'node already claimed with another key')
 
   await ctx.state.saveNode({

@@ -30,7 +30,10 @@ export function parseEnvQuery(query: string): EnvQuery {
 
 /** The host to put in URLs: the one the client asked for, when the certificate names it. */
 export function servedHost(ctx: EmulatorContext, hostHeader: string | undefined): string {
-  const asked = (hostHeader ?? '').replace(/:\d+$/, '').replace(/^\[(.*)]$/, '$1').toLowerCase()
+  const asked = (hostHeader ?? '')
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)]$/, '$1')
+    .toLowerCase()
   return ctx.hostnames.includes(asked) ? asked : ctx.hostnames[0]
 }
 
@@ -42,9 +45,15 @@ export function handleEnv(ctx: EmulatorContext, query: string, hostHeader: strin
   const faults = ctx.faults()
   const retry = faults.at('env', 'retry-after')
   if (retry) return cloudError(503, 'ErrServiceUnavailable', 'try again later', {errorRetryDelaySeconds: retry.arg})
-  if (faults.at('env', 'banned')) return cloudError(403, 'ErrNodeBanned', 'this node is banned', {errorNonRetryable: true})
+  if (faults.at('env', 'banned'))
+    return cloudError(403, 'ErrNodeBanned', 'this node is banned', {errorNonRetryable: true})
   if (faults.at('env', 'env-500')) return cloudError(500, 'ErrInternalServerError', 'internal server error')
-  if (faults.at('env', 'env-bad-json')) return {status: 200, body: '{"encoding":"proto","authEndpoint":"https://', headers: {'Content-Type': 'application/json'}}
+  if (faults.at('env', 'env-bad-json'))
+    return {
+      status: 200,
+      body: '{"encoding":"proto","authEndpoint":"https://',
+      headers: {'Content-Type': 'application/json'},
+    }
 
   const q = parseEnvQuery(query)
   if (!q.claimId) return cloudError(400, 'ErrBadRequest', 'claim_id is missing')

@@ -15,11 +15,13 @@ import {createEmulatorServer} from './server.js'
 import {EmulatorState} from './state.js'
 
 export {WRONG_HOST_NAME} from './certificates.js'
+export {type Endpoint, ENDPOINTS, type Fault, type FaultName, FAULTS, parseFaults} from './faults.js'
 export {
-  type Endpoint, ENDPOINTS, type Fault, type FaultName, FAULTS, parseFaults,
-} from './faults.js'
-export {
-  type ClaimRecord, EmulatorRecords, type MqttConnectionRecord, type MqttPublishRecord, type RequestRecord,
+  type ClaimRecord,
+  EmulatorRecords,
+  type MqttConnectionRecord,
+  type MqttPublishRecord,
+  type RequestRecord,
 } from './records.js'
 export {compulsoryTopicNames, topicsFor} from './topics.js'
 
@@ -111,7 +113,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!options.stateDir) rmSync(dir, {force: true, recursive: true})
     const code = errnoCode(error)
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
-      throw new UserError('tcp', `cannot listen on ${host}:${options.port ?? 0}: ${code}`, {cause: error, fix: 'choose another --port or --host (--port 0 picks a free port)'})
+      throw new UserError('tcp', `cannot listen on ${host}:${options.port ?? 0}: ${code}`, {
+        cause: error,
+        fix: 'choose another --port or --host (--port 0 picks a free port)',
+      })
     throw error
   }
 
@@ -127,9 +132,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     records,
     faults: faults.specs(),
     registerNode(claimId, publicKeyPem, hostname = 'emulated-node') {
-      state.saveNode({
-        claimId: claimId.toLowerCase(), hostname, rooms: [], publicKeyPem, claimedAt: new Date().toISOString(),
-      }).catch((error: Error) => log(`cannot save state: ${error.message}`))
+      state
+        .saveNode({
+          claimId: claimId.toLowerCase(),
+          hostname,
+          rooms: [],
+          publicKeyPem,
+          claimedAt: new Date().toISOString(),
+        })
+        .catch((error: Error) => log(`cannot save state: ${error.message}`))
     },
     setFaults(specs) {
       const next = new FaultSet(parseFaults(specs))
@@ -146,6 +157,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!options.stateDir) rmSync(dir, {force: true, recursive: true})
     },
   }
-  log(`listening on ${emulator.url} (${host}:${port}), CA ${caPath}${emulator.faults.length > 0 ? `, faults: ${emulator.faults.join(', ')}` : ''}`)
+  log(
+    `listening on ${emulator.url} (${host}:${port}), CA ${caPath}${emulator.faults.length > 0 ? `, faults: ${emulator.faults.join(', ')}` : ''}`,
+  )
   return emulator
 }

@@ -16,7 +16,14 @@ const FLOOD_LIMIT_BYTES = 1 << 30
 /** MQTT 5 reason code → MQTT 3.1.1 CONNACK return code. */
 function v3ReturnCode(reasonCode: number): number {
   const map: Record<number, number> = {
-    0: 0, 0x84: 1, 0x85: 2, 0x88: 3, 0x89: 3, 0x86: 4, 0x87: 5, 0x8C: 5,
+    0: 0,
+    0x84: 1,
+    0x85: 2,
+    0x88: 3,
+    0x89: 3,
+    0x86: 4,
+    0x87: 5,
+    0x8c: 5,
   }
   return map[reasonCode] ?? (reasonCode > 0 && reasonCode <= 5 ? reasonCode : 5)
 }
@@ -37,12 +44,22 @@ export class MqttBroker {
 
   handle(ws: WebSocket, remote: string, subprotocols: string[]): void {
     const record: MqttConnectionRecord = {
-      id: this.nextId++, at: new Date().toISOString(), remote, subprotocols, subscriptions: [], publishes: [], pings: 0,
+      id: this.nextId++,
+      at: new Date().toISOString(),
+      remote,
+      subprotocols,
+      subscriptions: [],
+      publishes: [],
+      pings: 0,
     }
     this.ctx.records.connections.push(record)
     this.ctx.records.changed()
     const session: Session = {
-      ws, record, version: 4, aliases: new Map(), timers: new Set(),
+      ws,
+      record,
+      version: 4,
+      aliases: new Map(),
+      timers: new Set(),
     }
     this.sessions.add(session)
     // the parser needs the version CONNECT announced to read what follows (set from its 'packet' handler)
@@ -80,7 +97,13 @@ export class MqttBroker {
     for (const s of this.sessions)
       if (s.record.clientId === clientId && s.record.connack === 0) {
         this.send(s, {
-          cmd: 'publish', topic, payload, qos, retain: false, dup: false, ...(qos > 0 ? {messageId: 1 + Math.floor(Math.random() * 65_000)} : {}),
+          cmd: 'publish',
+          topic,
+          payload,
+          qos,
+          retain: false,
+          dup: false,
+          ...(qos > 0 ? {messageId: 1 + Math.floor(Math.random() * 65_000)} : {}),
         })
         sent = true
       }
@@ -108,7 +131,8 @@ export class MqttBroker {
   }
 
   private send(session: Session, packet: Packet): void {
-    if (session.ws.readyState === session.ws.OPEN) session.ws.send(mqttPacket.generate(packet, {protocolVersion: session.version}))
+    if (session.ws.readyState === session.ws.OPEN)
+      session.ws.send(mqttPacket.generate(packet, {protocolVersion: session.version}))
   }
 
   private drop(session: Session, why: string): void {
@@ -121,11 +145,17 @@ export class MqttBroker {
     const v5 = session.version === 5
     session.record.connack = v5 ? reasonCode : v3ReturnCode(reasonCode)
     this.ctx.records.changed()
-    this.send(session, v5
-      ? {
-        cmd: 'connack', sessionPresent: false, reasonCode, ...(reasonCode === 0 ? {properties: {topicAliasMaximum: TOPIC_ALIAS_MAXIMUM}} : {}),
-      }
-      : {cmd: 'connack', sessionPresent: false, returnCode: v3ReturnCode(reasonCode)})
+    this.send(
+      session,
+      v5
+        ? {
+            cmd: 'connack',
+            sessionPresent: false,
+            reasonCode,
+            ...(reasonCode === 0 ? {properties: {topicAliasMaximum: TOPIC_ALIAS_MAXIMUM}} : {}),
+          }
+        : {cmd: 'connack', sessionPresent: false, returnCode: v3ReturnCode(reasonCode)},
+    )
   }
 
   private onConnect(session: Session, packet: IConnectPacket): void {
@@ -140,10 +170,13 @@ export class MqttBroker {
       ...(packet.properties ? {connectProperties: {...packet.properties}} : {}),
       ...(packet.will
         ? {
-          will: {
-            topic: packet.will.topic, qos: packet.will.qos ?? 0, retain: packet.will.retain ?? false, payload: Buffer.from(packet.will.payload),
-          },
-        }
+            will: {
+              topic: packet.will.topic,
+              qos: packet.will.qos ?? 0,
+              retain: packet.will.retain ?? false,
+              payload: Buffer.from(packet.will.payload),
+            },
+          }
         : {}),
     })
     const faults = this.ctx.faults()
@@ -166,10 +199,17 @@ export class MqttBroker {
     const issued = packet.username === undefined ? undefined : this.ctx.otp.credentials.get(packet.username)
     let code = 0
     if (refused) code = refused.arg ?? 0x87
-    else if (!issued || packet.password === undefined || !Buffer.from(issued.password).equals(Buffer.from(packet.password))) code = 0x86
+    else if (
+      !issued ||
+      packet.password === undefined ||
+      !Buffer.from(issued.password).equals(Buffer.from(packet.password))
+    )
+      code = 0x86
     else if (issued.clientId !== packet.clientId) code = 0x85
 
-    this.ctx.log(`mqtt #${record.id}: CONNECT v${session.version === 5 ? 5 : '3.1.1'} client ${packet.clientId} → CONNACK ${session.version === 5 ? `0x${code.toString(16)}` : v3ReturnCode(code)}${refused ? ` (${refused.spec})` : ''}`)
+    this.ctx.log(
+      `mqtt #${record.id}: CONNECT v${session.version === 5 ? 5 : '3.1.1'} client ${packet.clientId} → CONNACK ${session.version === 5 ? `0x${code.toString(16)}` : v3ReturnCode(code)}${refused ? ` (${refused.spec})` : ''}`,
+    )
     if (code !== 0) {
       this.connack(session, code)
       // the reason code first, then the close (MQTT 5 §3.2.2.2: the server closes after a refusal)
@@ -180,7 +220,7 @@ export class MqttBroker {
     // a second session with the same client id takes over (MQTT §3.1.4): the older one is disconnected
     for (const other of this.sessions)
       if (other !== session && other.record.clientId === packet.clientId && other.record.connack === 0) {
-        if (other.version === 5) this.send(other, {cmd: 'disconnect', reasonCode: 0x8E})
+        if (other.version === 5) this.send(other, {cmd: 'disconnect', reasonCode: 0x8e})
         this.drop(other, 'session taken over by a new connection with the same client id')
       }
 
@@ -196,9 +236,19 @@ export class MqttBroker {
     let sent = 0
     const pump = () => {
       while (session.ws.readyState === session.ws.OPEN && sent < FLOOD_LIMIT_BYTES) {
-        session.ws.send(mqttPacket.generate({
-          cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false,
-        }, {protocolVersion: session.version}))
+        session.ws.send(
+          mqttPacket.generate(
+            {
+              cmd: 'publish',
+              topic,
+              payload,
+              qos: 0,
+              retain: false,
+              dup: false,
+            },
+            {protocolVersion: session.version},
+          ),
+        )
         sent += payload.length
         if (session.ws.bufferedAmount > 1 << 20) {
           this.timer(session, 5, pump)
@@ -213,49 +263,56 @@ export class MqttBroker {
   private onPacket(session: Session, packet: Packet): void {
     const {record} = session
     switch (packet.cmd) {
-    case 'subscribe': {
-      for (const s of packet.subscriptions) record.subscriptions.push({topic: s.topic, qos: s.qos})
-      this.send(session, {cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(s => s.qos)})
-      break
-    }
-
-    case 'publish': {
-      const alias = packet.properties?.topicAlias
-      let {topic} = packet
-      if (alias !== undefined) {
-        if (topic) session.aliases.set(alias, topic)
-        else topic = session.aliases.get(alias) ?? ''
+      case 'subscribe': {
+        for (const s of packet.subscriptions) record.subscriptions.push({topic: s.topic, qos: s.qos})
+        this.send(session, {cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(s => s.qos)})
+        break
       }
 
-      if (record.publishes.length < MAX_RECORDED_PUBLISHES)
-        record.publishes.push({
-          topic, qos: packet.qos, retain: packet.retain, payload: Buffer.from(packet.payload),
-        })
-      if (packet.qos === 1) this.send(session, {cmd: 'puback', messageId: packet.messageId})
-      if (packet.qos === 2) this.send(session, {cmd: 'pubrec', messageId: packet.messageId})
-      break
-    }
+      case 'publish': {
+        const alias = packet.properties?.topicAlias
+        let {topic} = packet
+        if (alias !== undefined) {
+          if (topic) session.aliases.set(alias, topic)
+          else topic = session.aliases.get(alias) ?? ''
+        }
 
-    case 'pubrel': {
-      this.send(session, {cmd: 'pubcomp', messageId: packet.messageId})
-      break
-    }
+        if (record.publishes.length < MAX_RECORDED_PUBLISHES)
+          record.publishes.push({
+            topic,
+            qos: packet.qos,
+            retain: packet.retain,
+            payload: Buffer.from(packet.payload),
+          })
+        if (packet.qos === 1) this.send(session, {cmd: 'puback', messageId: packet.messageId})
+        if (packet.qos === 2) this.send(session, {cmd: 'pubrec', messageId: packet.messageId})
+        break
+      }
 
-    case 'pingreq': {
-      record.pings++
-      this.send(session, {cmd: 'pingresp'})
-      break
-    }
+      case 'pubrel': {
+        this.send(session, {cmd: 'pubcomp', messageId: packet.messageId})
+        break
+      }
 
-    case 'disconnect': {
-      record.disconnect = {by: 'client-disconnect', at: new Date().toISOString(), ...(packet.reasonCode === undefined ? {} : {reasonCode: packet.reasonCode})}
-      session.ws.close()
-      break
-    }
+      case 'pingreq': {
+        record.pings++
+        this.send(session, {cmd: 'pingresp'})
+        break
+      }
 
-    default: {
-      break
-    }
+      case 'disconnect': {
+        record.disconnect = {
+          by: 'client-disconnect',
+          at: new Date().toISOString(),
+          ...(packet.reasonCode === undefined ? {} : {reasonCode: packet.reasonCode}),
+        }
+        session.ws.close()
+        break
+      }
+
+      default: {
+        break
+      }
     }
 
     this.ctx.records.changed()

@@ -4,9 +4,7 @@
 // The secret is 32 bytes: ≤ 48 (v1.35–v1.37 send only the first 48) and not a multiple of 3 (v1.31–v1.34 drop the
 // last 3 bytes then) — correction 4.
 
-import {
-  constants, generateKeyPair, publicEncrypt, randomBytes, timingSafeEqual,
-} from 'node:crypto'
+import {constants, generateKeyPair, publicEncrypt, randomBytes, timingSafeEqual} from 'node:crypto'
 import {promisify} from 'node:util'
 
 import {registerSecret} from '../base/secrets.js'
@@ -20,7 +18,9 @@ const SECRET_BYTES = 32
 let otherKey: Promise<string> | undefined
 /** A key that is not the node's, for the challenge-wrong-key fault (made on first use: RSA keygen is slow). */
 function anotherPublicKey(): Promise<string> {
-  otherKey ??= promisify(generateKeyPair)('rsa', {modulusLength: 2048}).then(({publicKey}) => publicKey.export({format: 'pem', type: 'spki'}) as string)
+  otherKey ??= promisify(generateKeyPair)('rsa', {modulusLength: 2048}).then(
+    ({publicKey}) => publicKey.export({format: 'pem', type: 'spki'}) as string,
+  )
   return otherKey
 }
 
@@ -28,7 +28,8 @@ function otpFault(ctx: EmulatorContext, endpoint: Endpoint): Reply | undefined {
   const faults = ctx.faults()
   const retry = faults.at(endpoint, 'retry-after')
   if (retry) return cloudError(503, 'ErrServiceUnavailable', 'try again later', {errorRetryDelaySeconds: retry.arg})
-  if (faults.at(endpoint, 'banned')) return cloudError(403, 'ErrNodeBanned', 'this node is banned', {errorNonRetryable: true})
+  if (faults.at(endpoint, 'banned'))
+    return cloudError(403, 'ErrNodeBanned', 'this node is banned', {errorNonRetryable: true})
 }
 
 export async function handleChallenge(ctx: EmulatorContext, claimId: string): Promise<Reply> {
@@ -58,19 +59,26 @@ export function handlePassword(ctx: EmulatorContext, claimId: string, text: stri
   if (!secret) return cloudError(401, 'ErrChallengeNotFound', 'no challenge is pending for this node')
   const answer = Buffer.from(response, 'base64')
   const right = answer.length === secret.length && timingSafeEqual(answer, secret)
-  if (!right || ctx.faults().at('password', 'password-rejected')) return cloudError(401, 'ErrInvalidChallengeResponse', 'wrong answer to the challenge')
+  if (!right || ctx.faults().at('password', 'password-rejected'))
+    return cloudError(401, 'ErrInvalidChallengeResponse', 'wrong answer to the challenge')
 
   const era = ctx.otp.eras.get(claimId.toLowerCase())
   const password = randomBytes(32).toString('base64url')
   registerSecret(password)
   const credentials = {
-    claimId, clientId: claimId, username: claimId, password,
+    claimId,
+    clientId: claimId,
+    username: claimId,
+    password,
   }
   ctx.otp.credentials.set(credentials.username, credentials)
   return {
     status: 201,
     body: {
-      clientID: credentials.clientId, username: credentials.username, password, topics: topicsFor(era?.version, era?.encoding ?? 'proto'),
+      clientID: credentials.clientId,
+      username: credentials.username,
+      password,
+      topics: topicsFor(era?.version, era?.encoding ?? 'proto'),
     },
   }
 }

@@ -58,14 +58,19 @@ export interface MqttConnectionRecord {
   disconnect?: {by: 'client-disconnect' | 'emulator' | 'socket-closed'; reasonCode?: number; at: string}
 }
 
-// eslint-disable-next-line unicorn/prefer-event-target -- node's EventEmitter: on/off/once with types, no DOM events needed
+// node's EventEmitter: on/off/once with types, no DOM events needed
+// eslint-disable-next-line unicorn/prefer-event-target
 export class EmulatorRecords extends EventEmitter {
   readonly requests: RequestRecord[] = []
   readonly claims: ClaimRecord[] = []
   readonly connections: MqttConnectionRecord[] = []
 
   /** Resolves with the first record (past or future) that matches, or rejects after timeoutMs. */
-  waitFor<K extends 'claims' | 'connections' | 'requests'>(kind: K, match: (r: EmulatorRecords[K][number]) => boolean, timeoutMs = 5000): Promise<EmulatorRecords[K][number]> {
+  waitFor<K extends 'claims' | 'connections' | 'requests'>(
+    kind: K,
+    match: (r: EmulatorRecords[K][number]) => boolean,
+    timeoutMs = 5000,
+  ): Promise<EmulatorRecords[K][number]> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = (this[kind] as EmulatorRecords[K][number][]).find(r => match(r))

@@ -15,7 +15,12 @@ export interface CloudErrorOptions {
   headers?: Record<string, string>
 }
 
-export function cloudError(status: number, errorMsgKey: string, errorMessage: string, options: CloudErrorOptions = {}): Reply {
+export function cloudError(
+  status: number,
+  errorMsgKey: string,
+  errorMessage: string,
+  options: CloudErrorOptions = {},
+): Reply {
   return {
     status,
     body: {

@@ -28,20 +28,35 @@ interface Route {
   handle: (body: string) => Promise<Reply> | Reply
 }
 
-function route(ctx: EmulatorContext, method: string, path: string, query: string, host: string | undefined): Route | Reply {
+function route(
+  ctx: EmulatorContext,
+  method: string,
+  path: string,
+  query: string,
+  host: string | undefined,
+): Route | Reply {
   let m = /^\/api\/v1\/spaces\/nodes\/([^/]+)\/?$/.exec(path)
   if (m) {
     const id = decodeURIComponent(m[1])
-    return method === 'PUT' ? {endpoint: 'claim', handle: body => handleClaim(ctx, id, body)} : cloudError(405, 'ErrMethodNotAllowed', 'use PUT')
+    return method === 'PUT'
+      ? {endpoint: 'claim', handle: body => handleClaim(ctx, id, body)}
+      : cloudError(405, 'ErrMethodNotAllowed', 'use PUT')
   }
 
-  if (path === '/api/v1/env') return method === 'GET' ? {endpoint: 'env', handle: () => handleEnv(ctx, query, host)} : cloudError(405, 'ErrMethodNotAllowed', 'use GET')
+  if (path === '/api/v1/env')
+    return method === 'GET'
+      ? {endpoint: 'env', handle: () => handleEnv(ctx, query, host)}
+      : cloudError(405, 'ErrMethodNotAllowed', 'use GET')
   m = /^\/api\/v1\/auth\/node\/([^/]+)\/(challenge|password)$/.exec(path)
   if (m) {
     const id = decodeURIComponent(m[1])
     if (m[2] === 'challenge')
-      return method === 'GET' ? {endpoint: 'challenge', handle: () => handleChallenge(ctx, id)} : cloudError(405, 'ErrMethodNotAllowed', 'use GET')
-    return method === 'POST' ? {endpoint: 'password', handle: body => handlePassword(ctx, id, body)} : cloudError(405, 'ErrMethodNotAllowed', 'use POST')
+      return method === 'GET'
+        ? {endpoint: 'challenge', handle: () => handleChallenge(ctx, id)}
+        : cloudError(405, 'ErrMethodNotAllowed', 'use GET')
+    return method === 'POST'
+      ? {endpoint: 'password', handle: body => handlePassword(ctx, id, body)}
+      : cloudError(405, 'ErrMethodNotAllowed', 'use POST')
   }
 
   if (path === '/mqtt') return cloudError(400, 'ErrBadRequest', 'this path expects a WebSocket upgrade')
@@ -53,7 +68,10 @@ function isRoute(r: Route | Reply): r is Route {
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  const body = reply.body === undefined ? undefined : Buffer.from(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body))
+  const body =
+    reply.body === undefined
+      ? undefined
+      : Buffer.from(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body))
   if (reply.status < 200) {
     // Cloud's 102 ErrProcessingClaim: a status line with a body is not HTTP any client handles as a final answer,
     // so write it raw and close, the way the v1 claim script (curl -i, last line with the status) can read it
@@ -63,7 +81,11 @@ function send(res: ServerResponse, reply: Reply): void {
   }
 
   const headers: Record<string, string> = {
-    ...(body ? {'Content-Type': 'application/json', 'Content-Length': String(body.length)} : reply.status === 204 ? {} : {'Content-Length': '0'}),
+    ...(body
+      ? {'Content-Type': 'application/json', 'Content-Length': String(body.length)}
+      : reply.status === 204
+        ? {}
+        : {'Content-Length': '0'}),
     ...reply.headers,
   }
   res.writeHead(reply.status, headers)
@@ -113,7 +135,9 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
 
     ctx.records.changed()
     const faults = record.faults.length > 0 ? ` [${record.faults.join(' ')}]` : ''
-    ctx.log(`${record.method} ${record.path} → ${reply ? reply.status : note}${record.errorMsgKey ? ` ${record.errorMsgKey}` : ''} (${record.ms} ms)${faults}`)
+    ctx.log(
+      `${record.method} ${record.path} → ${reply ? reply.status : note}${record.errorMsgKey ? ` ${record.errorMsgKey}` : ''} (${record.ms} ms)${faults}`,
+    )
   }
 
   const flood = async (res: ServerResponse) => {
@@ -139,7 +163,11 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
     const query = q === -1 ? '' : url.slice(q + 1)
     const target = route(ctx, req.method ?? 'GET', path, query, req.headers.host)
     const record: RequestRecord = {
-      at: new Date().toISOString(), method: req.method ?? '', path: url, faults: [], ...(isRoute(target) ? {endpoint: target.endpoint} : {}),
+      at: new Date().toISOString(),
+      method: req.method ?? '',
+      path: url,
+      faults: [],
+      ...(isRoute(target) ? {endpoint: target.endpoint} : {}),
     }
     ctx.records.requests.push(record)
     const body = await readBody(req)
@@ -200,16 +228,26 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
   server.on('tlsClientError', (error: Error) => ctx.log(`TLS handshake failed: ${error.message}`))
 
   const broker = new MqttBroker(ctx)
-  const wss = new WebSocketServer({noServer: true, maxPayload: 1 << 20, handleProtocols: protocols => (protocols.has('mqtt') ? 'mqtt' : false)})
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1 << 20,
+    handleProtocols: protocols => (protocols.has('mqtt') ? 'mqtt' : false),
+  })
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const started = performance.now()
     const path = (req.url ?? '/').split('?')[0].replace(/\/{2,}/g, '/')
     const record: RequestRecord = {
-      at: new Date().toISOString(), method: 'GET', path: req.url ?? '/', endpoint: 'mqtt', faults: [],
+      at: new Date().toISOString(),
+      method: 'GET',
+      path: req.url ?? '/',
+      endpoint: 'mqtt',
+      faults: [],
     }
     ctx.records.requests.push(record)
     const refuse = (status: number, reason: string, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`)
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`,
+      )
       finish(record, started, {status})
     }
 
@@ -220,7 +258,10 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
       return refuse(400, 'Bad Request', 'no upgrade\n')
     }
 
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map(p => p.trim()).filter(p => p !== '')
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map(p => p.trim())
+      .filter(p => p !== '')
     wss.handleUpgrade(req, socket, head, ws => {
       finish(record, started, {status: 101})
       broker.handle(ws, `${socket.remoteAddress}:${socket.remotePort}`, offered)

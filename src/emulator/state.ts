@@ -31,7 +31,12 @@ export class EmulatorState {
   private readonly nodes = new Map<string, ClaimedNode>()
   private writing: Promise<void> = Promise.resolve()
 
-  constructor(private readonly file: string | undefined, tokens: string[], rooms: string[], nodes: ClaimedNode[] = []) {
+  constructor(
+    private readonly file: string | undefined,
+    tokens: string[],
+    rooms: string[],
+    nodes: ClaimedNode[] = [],
+  ) {
     this.tokens = tokens
     this.rooms = rooms
     for (const n of nodes) this.nodes.set(n.claimId.toLowerCase(), n)
@@ -47,7 +52,9 @@ export class EmulatorState {
         saved = JSON.parse(readFileSync(file, 'utf8')) as StateFile
       } catch (error) {
         if (errnoCode(error) !== 'ENOENT')
-          throw new UserError('badInput', `cannot read the emulator state ${file}: ${(error as Error).message}`, {fix: 'remove or fix the file'})
+          throw new UserError('badInput', `cannot read the emulator state ${file}: ${(error as Error).message}`, {
+            fix: 'remove or fix the file',
+          })
       }
     }
 
@@ -76,7 +83,10 @@ export class EmulatorState {
     if (!this.file) return Promise.resolve()
     const {file} = this
     const body: StateFile = {
-      version: 1, tokens: this.tokens, rooms: this.rooms, nodes: Object.fromEntries(this.nodes),
+      version: 1,
+      tokens: this.tokens,
+      rooms: this.rooms,
+      nodes: Object.fromEntries(this.nodes),
     }
     this.writing = this.writing.then(() => writeAtomically(file, JSON.stringify(body, null, 2) + '\n'))
     return this.writing

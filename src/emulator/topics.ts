@@ -1,5 +1,6 @@
 // The compulsory MQTT topics a /password answer must list, by agent era (netdata-facts.md §5.3 and correction 1).
-// Every topic contains `#{claim_id}`: the agent replaces its first occurrence, and counts a topic without it as missing.
+// Every topic contains `#{claim_id}`: the agent replaces its first occurrence, and counts a topic without it as
+// missing.
 
 export type Encoding = 'json' | 'proto'
 
@@ -21,7 +22,11 @@ const NEW_V132 = [
   'alarm-snapshot',
 ]
 const NEW_V136 = [...NEW_V132, 'node-instance-collectors', 'contexts-snapshot', 'contexts-updated']
-const RENAMED_V139: Record<string, string> = {'alarm-log': 'alarm-log-v2', 'alarm-health': 'alarm-checkpoint', 'alarm-snapshot': 'alarm-snapshot-v2'}
+const RENAMED_V139: Record<string, string> = {
+  'alarm-log': 'alarm-log-v2',
+  'alarm-health': 'alarm-checkpoint',
+  'alarm-snapshot': 'alarm-snapshot-v2',
+}
 const NEW_V139 = [...NEW_V136.map(n => RENAMED_V139[n] ?? n), 'node-instance-manifest']
 
 /** [major, minor] of `1.37.1`, `v2.11.0`; undefined when unknown (then the newest era applies). */
@@ -52,4 +57,3 @@ function topicFor(name: string): string {
 export function topicsFor(version: string | undefined, encoding: Encoding): {name: string; topic: string}[] {
   return compulsoryTopicNames(version, encoding).map(name => ({name, topic: topicFor(name)}))
 }
-

@@ -19,7 +19,8 @@ export interface BuildinfoReport extends Buildinfo {
 export async function buildinfoFromFile(file: string): Promise<BuildinfoReport> {
   const text = file === '-' ? readStdin() : readTextFile(file, 'buildinfo file', 4 * 1024 * 1024)
   if (text === null) throw new UserError('badInput', `${file}: no such file`)
-  if (text.trim() === '') throw new UserError('badInput', `${file === '-' ? 'stdin' : file}: empty input, no buildinfo in it`)
+  if (text.trim() === '')
+    throw new UserError('badInput', `${file === '-' ? 'stdin' : file}: empty input, no buildinfo in it`)
   const source = file === '-' ? 'stdin' : file
   const parsed = parseBuildinfo(text, source)
   return {...parsed, json: parsed.format === 'json' ? jsonState(text) : 'not-run', source}
@@ -29,7 +30,9 @@ export async function buildinfoFromAgent(install: Install): Promise<BuildinfoRep
   requireInstall(install)
   const {netdata} = install
   if (!netdata) {
-    throw new UserError('noAgent', `no netdata binary found under ${install.root}`, {fix: 'pass --netdata PATH, or --file with a saved `netdata -W buildinfo` output'})
+    throw new UserError('noAgent', `no netdata binary found under ${install.root}`, {
+      fix: 'pass --netdata PATH, or --file with a saved `netdata -W buildinfo` output',
+    })
   }
 
   const [text, version, json] = await Promise.all([
@@ -38,12 +41,17 @@ export async function buildinfoFromAgent(install: Install): Promise<BuildinfoRep
     runBinary(netdata, ['-W', 'buildinfojson']),
   ])
   if (text.failed || text.timedOut || text.exitCode !== 0) {
-    const why = text.failed ?? (text.timedOut ? 'timed out' : `exit ${text.exitCode}: ${text.stderr.trim().split('\n')[0]}`)
-    throw new UserError('agentUnreachable', `${netdata} -W buildinfo failed (${why})`, {fix: 'check that the binary runs: ' + netdata + ' -v'})
+    const why =
+      text.failed ?? (text.timedOut ? 'timed out' : `exit ${text.exitCode}: ${text.stderr.trim().split('\n')[0]}`)
+    throw new UserError('agentUnreachable', `${netdata} -W buildinfo failed (${why})`, {
+      fix: 'check that the binary runs: ' + netdata + ' -v',
+    })
   }
 
   if (/Unknown -W parameter/.test(text.stderr)) {
-    throw new UserError('unsupported', `${netdata}: this agent has no -W buildinfo (it appeared in v1.26)`, {fix: 'upgrade the agent'})
+    throw new UserError('unsupported', `${netdata}: this agent has no -W buildinfo (it appeared in v1.26)`, {
+      fix: 'upgrade the agent',
+    })
   }
 
   const parsed = parseBuildinfo(text.stdout, `${netdata} -W buildinfo`)

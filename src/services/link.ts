@@ -3,9 +3,7 @@
 // run by the one runner; progress goes through a callback so --json stays silent and tests can watch the steps.
 
 import {generateKeyPair, randomUUID} from 'node:crypto'
-import {
-  mkdtempSync, readFileSync, rmSync, writeFileSync,
-} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -18,17 +16,23 @@ import {readServiceEnvironment} from '../agent/service-env.js'
 import {parseVersion, type Version} from '../base/version.js'
 import {runSteps, type RunOptions} from '../cloud/link-runner.js'
 import {challengeStep, envStep} from '../cloud/link-steps/cloud-api.js'
-import {
-  dnsStep, proxyStep, tcpStep, tlsStep,
-} from '../cloud/link-steps/network.js'
+import {dnsStep, proxyStep, tcpStep, tlsStep} from '../cloud/link-steps/network.js'
 import {agentStep, mqttStep, settingsStep} from '../cloud/link-steps/session.js'
-import type {
-  AgentLinkView, LinkContext, LinkSettings, Sourced, Step, StepId, StepRecord,
-} from '../cloud/link-types.js'
+import type {AgentLinkView, LinkContext, LinkSettings, Sourced, Step, StepId, StepRecord} from '../cloud/link-types.js'
 import {parseProxy} from '../cloud/proxy-tunnel.js'
 import {EXIT, UserError} from '../base/errors.js'
 
-export const LINK_STEPS: Step[] = [settingsStep, dnsStep, tcpStep, proxyStep, tlsStep, envStep, challengeStep, mqttStep, agentStep]
+export const LINK_STEPS: Step[] = [
+  settingsStep,
+  dnsStep,
+  tcpStep,
+  proxyStep,
+  tlsStep,
+  envStep,
+  challengeStep,
+  mqttStep,
+  agentStep,
+]
 
 export interface LinkOptions {
   url?: string
@@ -76,10 +80,17 @@ function readCaFiles(files: string[] = []): Array<Sourced<string>> {
     try {
       text = readFileSync(f, 'utf8')
     } catch (error) {
-      throw new UserError('badInput', `--ca ${f}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {fix: 'give a PEM file with the CA certificate'})
+      throw new UserError(
+        'badInput',
+        `--ca ${f}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        {fix: 'give a PEM file with the CA certificate'},
+      )
     }
 
-    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UserError('badInput', `--ca ${f}: no PEM certificate in it`, {fix: 'give a PEM file (-----BEGIN CERTIFICATE-----)'})
+    if (!text.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UserError('badInput', `--ca ${f}: no PEM certificate in it`, {
+        fix: 'give a PEM file (-----BEGIN CERTIFICATE-----)',
+      })
     return {source: `--ca ${f}`, value: text}
   })
 }
@@ -97,23 +108,38 @@ function checkUrl(settings: LinkSettings): void {
     url = new URL(settings.url.value)
   } catch {
     settings.problems.push({
-      code: 'invalidConfig', fix: 'set a URL like https://app.netdata.cloud', message: `the cloud URL ${JSON.stringify(settings.url.value)} does not parse`, ref: settings.url.source,
+      code: 'invalidConfig',
+      fix: 'set a URL like https://app.netdata.cloud',
+      message: `the cloud URL ${JSON.stringify(settings.url.value)} does not parse`,
+      ref: settings.url.source,
     })
     return
   }
 
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') settings.problems.push({
-    code: 'invalidConfig', fix: 'use an https:// URL', message: `the cloud URL must be https:// (got ${url.protocol})`, ref: settings.url.source,
-  })
-  else if (url.protocol === 'http:') settings.warnings.push('the cloud URL is http://: the agent still uses TLS, on port 80 unless a port is given')
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    settings.problems.push({
+      code: 'invalidConfig',
+      fix: 'use an https:// URL',
+      message: `the cloud URL must be https:// (got ${url.protocol})`,
+      ref: settings.url.source,
+    })
+  else if (url.protocol === 'http:')
+    settings.warnings.push('the cloud URL is http://: the agent still uses TLS, on port 80 unless a port is given')
   const p = settings.proxy.value
-  if (p.kind === 'https-unsupported' || p.kind === 'invalid') settings.problems.push({
-    code: 'proxy', fix: 'use http://host:port, socks5://host:port or socks5h://host:port (or none)', message: `proxy ${p.display}: ${p.problem}`, ref: settings.proxy.source,
-  })
+  if (p.kind === 'https-unsupported' || p.kind === 'invalid')
+    settings.problems.push({
+      code: 'proxy',
+      fix: 'use http://host:port, socks5://host:port or socks5h://host:port (or none)',
+      message: `proxy ${p.display}: ${p.problem}`,
+      ref: settings.proxy.source,
+    })
 }
 
 /** Settings of this node: cloud.conf / netdata.conf / claim.conf / service env, overridden by flags. */
-export async function nodeSettings(install: Install, options: LinkOptions): Promise<{settings: LinkSettings; agentView: Promise<AgentLinkView | null>}> {
+export async function nodeSettings(
+  install: Install,
+  options: LinkOptions,
+): Promise<{settings: LinkSettings; agentView: Promise<AgentLinkView | null>}> {
   requireInstall(install)
   const viewPromise = readAgentView(install.agentUrl, Math.min(options.timeoutMs, 3000)).then(toLinkView, () => null)
   let version: Sourced<Version | null> = {source: 'unknown', value: null}
@@ -141,18 +167,25 @@ export async function nodeSettings(install: Install, options: LinkOptions): Prom
   if (identity.keysMatch === false) keyProblems.push('public.pem does not match private.pem')
   if (identity.claimId.value && !identity.privateKey.file.exists) keyProblems.push(`${cs.paths.privateKey} is missing`)
   const keyNotes: string[] = []
-  if (identity.privateKey.file.exists) keyNotes.push(`${identity.privateKey.file.mode} ${identity.privateKey.file.owner}:${identity.privateKey.file.group}`)
+  if (identity.privateKey.file.exists)
+    keyNotes.push(
+      `${identity.privateKey.file.mode} ${identity.privateKey.file.owner}:${identity.privateKey.file.group}`,
+    )
   if (identity.keysMatch) keyNotes.push('public matches')
   const {mode} = identity.privateKey.file
-  if (mode && (Number.parseInt(mode, 8) & 0o077) !== 0) keyProblems.push(`private.pem mode ${mode} lets other users read it (the agent uses 0600)`)
+  if (mode && (Number.parseInt(mode, 8) & 0o077) !== 0)
+    keyProblems.push(`private.pem mode ${mode} lets other users read it (the agent uses 0600)`)
 
-  const proxyRaw: Sourced<string> = options.proxy ? {source: '--proxy', value: options.proxy} : {source: cs.effectiveProxy.source, value: cs.effectiveProxy.value ?? 'none'}
+  const proxyRaw: Sourced<string> = options.proxy
+    ? {source: '--proxy', value: options.proxy}
+    : {source: cs.effectiveProxy.source, value: cs.effectiveProxy.value ?? 'none'}
   const proxyOthers: Array<Sourced<string>> = []
   const claimProxy = cs.claimConf?.get('global', 'proxy')
   if (claimProxy) proxyOthers.push({source: 'claim.conf', value: parseProxy(claimProxy.value).display})
   const settings: LinkSettings = {
     claimId: {source: identity.claimId.source ?? 'none', value: identity.claimId.value},
-    disabled: cs.enabled.effective === 'off' ? {source: cs.enabled.source, value: cs.enabled.value ?? 'off'} : undefined,
+    disabled:
+      cs.enabled.effective === 'off' ? {source: cs.enabled.source, value: cs.enabled.value ?? 'off'} : undefined,
     extraCa: readCaFiles(options.caFiles),
     insecure: cs.insecure.value,
     keyNotes,
@@ -173,39 +206,68 @@ export async function nodeSettings(install: Install, options: LinkOptions): Prom
 }
 
 function toLinkView(v: Awaited<ReturnType<typeof readAgentView>>): AgentLinkView {
-  if (!v.reachable) return {
-    online: null, reachable: false, source: v.problem?.message ?? 'agent API', summary: 'not reachable',
-  }
+  if (!v.reachable)
+    return {
+      online: null,
+      reachable: false,
+      source: v.problem?.message ?? 'agent API',
+      summary: 'not reachable',
+    }
   const aclkOnline = typeof v.aclk?.online === 'boolean' ? (v.aclk.online as boolean) : undefined
   const cloudStatus = v.cloud?.status
-  const online = aclkOnline ?? (cloudStatus ? cloudStatus === 'online' : v.info?.aclkAvailable ?? null)
+  const online = aclkOnline ?? (cloudStatus ? cloudStatus === 'online' : (v.info?.aclkAvailable ?? null))
   const source = aclkOnline === undefined ? (cloudStatus ? '/api/v2|v3/info cloud' : '/api/v1/info') : '/api/v1/aclk'
   const parts = [`agent ${v.version ?? '?'}: ${online === null ? 'state unknown' : online ? 'online' : 'offline'}`]
   if (cloudStatus) parts.push(`cloud.status ${cloudStatus}${v.cloud?.reason ? ` (${v.cloud.reason})` : ''}`)
   if (v.info?.agentClaimed === false) parts.push('the agent says it is not claimed')
   return {
-    claimId: (v.aclk?.['claimed-id'] as string | undefined) ?? v.cloud?.claim_id ?? v.info?.claimId ?? null, online, reachable: true, source, summary: parts.join('; '),
+    claimId: (v.aclk?.['claimed-id'] as string | undefined) ?? v.cloud?.claim_id ?? v.info?.claimId ?? null,
+    online,
+    reachable: true,
+    source,
+    summary: parts.join('; '),
   }
 }
 
 /** Walk with settings already made (the node's, or the emulator's throw-away identity). */
-export async function walk(settings: LinkSettings, agentView: Promise<AgentLinkView | null> | undefined, steps: Step[], options: LinkOptions): Promise<LinkReport> {
+export async function walk(
+  settings: LinkSettings,
+  agentView: Promise<AgentLinkView | null> | undefined,
+  steps: Step[],
+  options: LinkOptions,
+): Promise<LinkReport> {
   const started = Date.now()
   let cloud = {host: '', hostIsLiteral: false, port: 443}
   try {
     const u = new URL(settings.url.value)
-    cloud = {host: u.hostname.replace(/^\[(.*)]$/, '$1'), hostIsLiteral: false, port: u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443}
+    cloud = {
+      host: u.hostname.replace(/^\[(.*)]$/, '$1'),
+      hostIsLiteral: false,
+      port: u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443,
+    }
   } catch {}
 
   // the MQTT client modules load while the network steps wait
   if (settings.claimId.value) Promise.all([import('ws'), import('mqtt')]).catch(() => {})
   const ctx: LinkContext = {
-    agentView, cloud, connections: 0, disposers: [], idle: [], roundTrips: 0, settings, takeOver: Boolean(options.takeOver), timeoutMs: options.timeoutMs,
+    agentView,
+    cloud,
+    connections: 0,
+    disposers: [],
+    idle: [],
+    roundTrips: 0,
+    settings,
+    takeOver: Boolean(options.takeOver),
+    timeoutMs: options.timeoutMs,
   }
   let records: StepRecord[]
   try {
     records = await runSteps(steps, ctx, {
-      deadlineMs: options.deadlineMs, onProgress: options.onProgress, only: options.only, skip: options.skip, timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
+      onProgress: options.onProgress,
+      only: options.only,
+      skip: options.skip,
+      timeoutMs: options.timeoutMs,
     })
   } finally {
     for (const d of ctx.disposers) d()
@@ -213,14 +275,24 @@ export async function walk(settings: LinkSettings, agentView: Promise<AgentLinkV
 
   const failed = records.find(r => r.status === 'FAIL')
   const claimed = Boolean(settings.claimId.value)
-  const exitCode = failed ? EXIT[failed.code ?? 'bug'] : claimed || !records.some(r => r.id === 'env' && r.status !== 'SKIP') ? 0 : EXIT.notClaimed
+  const exitCode = failed
+    ? EXIT[failed.code ?? 'bug']
+    : claimed || !records.some(r => r.id === 'env' && r.status !== 'SKIP')
+      ? 0
+      : EXIT.notClaimed
   const ms = Date.now() - started
   const count = (s: string) => records.filter(r => r.status === s).length
   const tally = `${count('PASS')} pass, ${count('WARN')} warn, ${count('FAIL')} fail, ${count('SKIP')} skip in ${ms} ms; ${ctx.roundTrips} round trips, ${ctx.connections} TLS connection${ctx.connections === 1 ? '' : 's'}`
   let summary: string
-  if (failed) summary = `FAIL at ${failed.id}: ${failed.detail.split('; ')[0]} (exit ${exitCode}, ${failed.code}) — ${tally}`
-  else if (!claimed) summary = `NOT CLAIMED: Cloud is reachable up to /env; claim the node to test the rest (exit ${exitCode}) — ${tally}`
-  else if (count('WARN') > 0) summary = `PASS with warnings: ${records.filter(r => r.status === 'WARN').map(r => r.id).join(', ')} — ${tally}`
+  if (failed)
+    summary = `FAIL at ${failed.id}: ${failed.detail.split('; ')[0]} (exit ${exitCode}, ${failed.code}) — ${tally}`
+  else if (!claimed)
+    summary = `NOT CLAIMED: Cloud is reachable up to /env; claim the node to test the rest (exit ${exitCode}) — ${tally}`
+  else if (count('WARN') > 0)
+    summary = `PASS with warnings: ${records
+      .filter(r => r.status === 'WARN')
+      .map(r => r.id)
+      .join(', ')} — ${tally}`
   else summary = `PASS: the link to ${settings.url.value} works — ${tally}`
   return {
     claimed,
@@ -231,7 +303,15 @@ export async function walk(settings: LinkSettings, agentView: Promise<AgentLinkV
     proxy: settings.proxy.value.display,
     roundTrips: ctx.roundTrips,
     steps: records.map(r => ({
-      code: r.code, detail: r.detail, fix: r.fix, id: r.id, ms: r.ms, ref: r.ref, status: r.status, target: r.target, title: r.title,
+      code: r.code,
+      detail: r.detail,
+      fix: r.fix,
+      id: r.id,
+      ms: r.ms,
+      ref: r.ref,
+      status: r.status,
+      target: r.target,
+      title: r.title,
     })),
     summary,
     tlsConnections: ctx.connections,
@@ -244,10 +324,23 @@ export async function linkNode(install: Install, options: LinkOptions): Promise<
   return walk(settings, agentView, LINK_STEPS, options)
 }
 
-/** The emulator walk: a throw-away identity (temp dir with an RSA key, a random claim id registered on the emulator). */
-export async function linkEmulator(start: StartEmulator, options: LinkOptions & {faults?: string[]}): Promise<LinkReport> {
+/**
+ * The emulator walk: a throw-away identity (temp dir with an RSA key, a random claim id registered on the emulator).
+ */
+export async function linkEmulator(
+  start: StartEmulator,
+  options: LinkOptions & {faults?: string[]},
+): Promise<LinkReport> {
   const keyPair = new Promise<{privateKey: string; publicKey: string}>((resolve, reject) => {
-    generateKeyPair('rsa', {modulusLength: 2048, privateKeyEncoding: {format: 'pem', type: 'pkcs8'}, publicKeyEncoding: {format: 'pem', type: 'spki'}}, (err, publicKey, privateKey) => (err ? reject(err) : resolve({privateKey, publicKey})))
+    generateKeyPair(
+      'rsa',
+      {
+        modulusLength: 2048,
+        privateKeyEncoding: {format: 'pem', type: 'pkcs8'},
+        publicKeyEncoding: {format: 'pem', type: 'spki'},
+      },
+      (err, publicKey, privateKey) => (err ? reject(err) : resolve({privateKey, publicKey})),
+    )
   })
   const version = versionFrom(options.asVersion)
   const extraCa = readCaFiles(options.caFiles)
@@ -261,7 +354,7 @@ export async function linkEmulator(start: StartEmulator, options: LinkOptions & 
     emulator.registerNode(claimId, keys.publicKey)
     const settings: LinkSettings = {
       claimId: {source: 'throw-away', value: claimId},
-      extraCa: [{source: 'the emulator\'s CA', value: emulator.caPem}, ...extraCa],
+      extraCa: [{source: "the emulator's CA", value: emulator.caPem}, ...extraCa],
       insecure: false,
       keyNotes: ['throw-away, 0600'],
       keyPath,
@@ -272,11 +365,18 @@ export async function linkEmulator(start: StartEmulator, options: LinkOptions & 
       proxyOthers: [],
       throwAway: true,
       url: options.url ? {source: '--url', value: options.url} : {source: 'emulator', value: emulator.url},
-      version: version ? {source: '--as-version', value: version} : {source: 'emulator default: the newest era', value: [2, 11, 0]},
+      version: version
+        ? {source: '--as-version', value: version}
+        : {source: 'emulator default: the newest era', value: [2, 11, 0]},
       warnings: [],
     }
     checkUrl(settings)
-    return await walk(settings, undefined, LINK_STEPS.filter(s => s.id !== 'agent'), options)
+    return await walk(
+      settings,
+      undefined,
+      LINK_STEPS.filter(s => s.id !== 'agent'),
+      options,
+    )
   } finally {
     rmSync(dir, {force: true, recursive: true})
     await emulator.close()

@@ -28,26 +28,47 @@ export interface MetadataReport {
   savedTo?: string
 }
 
-const ENDPOINTS: {what: string; path: string; summarise: (j: any) => {keys?: string[]; summary: string}; file: string}[] = [
+const ENDPOINTS: {
+  what: string
+  path: string
+  summarise: (j: any) => {keys?: string[]; summary: string}
+  file: string
+}[] = [
   {
-    file: 'info.json', path: 'api/v1/info', summarise: j => ({keys: Object.keys(j ?? {}), summary: `${Object.keys(j ?? {}).length} keys (version ${j?.version ?? '?'}, os ${j?.os_name ?? '?'} ${j?.os_version ?? ''}, kernel ${j?.kernel_version ?? '?'}, ${j?.cores_total ?? '?'} cores, ${j?.collectors?.length ?? 0} collectors, ${Object.keys(j?.host_labels ?? {}).length} host labels)`}),
+    file: 'info.json',
+    path: 'api/v1/info',
+    summarise: j => ({
+      keys: Object.keys(j ?? {}),
+      summary: `${Object.keys(j ?? {}).length} keys (version ${j?.version ?? '?'}, os ${j?.os_name ?? '?'} ${j?.os_version ?? ''}, kernel ${j?.kernel_version ?? '?'}, ${j?.cores_total ?? '?'} cores, ${j?.collectors?.length ?? 0} collectors, ${Object.keys(j?.host_labels ?? {}).length} host labels)`,
+    }),
     what: 'Information shown in /api/v1/info',
   },
   {
-    file: 'charts.json', path: 'api/v1/charts', summarise: j => ({summary: `${Object.keys(j?.charts ?? {}).length} charts (metadata only: names, titles, units, dimensions; no metric values)`}),
+    file: 'charts.json',
+    path: 'api/v1/charts',
+    summarise: j => ({
+      summary: `${Object.keys(j?.charts ?? {}).length} charts (metadata only: names, titles, units, dimensions; no metric values)`,
+    }),
     what: 'The chart metadata shown in /api/v1/charts',
   },
   {
-    file: 'alarms-all.json', path: 'api/v1/alarms?all', summarise: j => ({summary: `${Object.keys(j?.alarms ?? {}).length} alert configurations`}),
+    file: 'alarms-all.json',
+    path: 'api/v1/alarms?all',
+    summarise: j => ({summary: `${Object.keys(j?.alarms ?? {}).length} alert configurations`}),
     what: 'Alarm configurations shown in /api/v1/alarms?all',
   },
   {
-    file: 'alarms-active.json', path: 'api/v1/alarms', summarise: j => ({summary: `${Object.keys(j?.alarms ?? {}).length} active alerts`}),
+    file: 'alarms-active.json',
+    path: 'api/v1/alarms',
+    summarise: j => ({summary: `${Object.keys(j?.alarms ?? {}).length} active alerts`}),
     what: 'Active alarms shown in /api/v1/alarms',
   },
 ]
 
-export async function collectMetadata(install: Install, options: {saveDir?: string; timeoutMs?: number} = {}): Promise<MetadataReport> {
+export async function collectMetadata(
+  install: Install,
+  options: {saveDir?: string; timeoutMs?: number} = {},
+): Promise<MetadataReport> {
   requireInstall(install)
   const answers = await Promise.all(ENDPOINTS.map(e => getJson(install.agentUrl, e.path, options.timeoutMs ?? 5000)))
   const failed = answers.find(a => !a.ok)
@@ -61,9 +82,13 @@ export async function collectMetadata(install: Install, options: {saveDir?: stri
   for (const [i, e] of ENDPOINTS.entries()) {
     const a = answers[i]
     if (!a.ok) continue
-    if (e.path === 'api/v1/info') hostname = a.json?.mirrored_hosts?.[0] ?? a.json?.mirrored_hosts_status?.[0]?.hostname ?? null
+    if (e.path === 'api/v1/info')
+      hostname = a.json?.mirrored_hosts?.[0] ?? a.json?.mirrored_hosts_status?.[0]?.hostname ?? null
     const item: MetadataItem = {
-      bytes: Buffer.byteLength(a.body), path: `/${e.path}`, what: e.what, ...e.summarise(a.json),
+      bytes: Buffer.byteLength(a.body),
+      path: `/${e.path}`,
+      what: e.what,
+      ...e.summarise(a.json),
     }
     if (options.saveDir) {
       item.savedTo = join(options.saveDir, e.file)
@@ -74,7 +99,11 @@ export async function collectMetadata(install: Install, options: {saveDir?: stri
   }
 
   return {
-    agentUrl: install.agentUrl, hostname, items, savedTo: options.saveDir, totalBytes: items.reduce((n, i) => n + i.bytes, 0),
+    agentUrl: install.agentUrl,
+    hostname,
+    items,
+    savedTo: options.saveDir,
+    totalBytes: items.reduce((n, i) => n + i.bytes, 0),
   }
 }
 
@@ -82,7 +111,10 @@ function prepareDir(dir: string): void {
   try {
     mkdirSync(dir, {mode: 0o700, recursive: true})
   } catch (error) {
-    throw new UserError(errnoCode(error) === 'EACCES' ? 'permission' : 'writeFailed', `--save ${dir}: cannot create the directory (${errnoCode(error) ?? (error as Error).message})`)
+    throw new UserError(
+      errnoCode(error) === 'EACCES' ? 'permission' : 'writeFailed',
+      `--save ${dir}: cannot create the directory (${errnoCode(error) ?? (error as Error).message})`,
+    )
   }
 }
 
@@ -93,6 +125,9 @@ function save(path: string, body: string): void {
     chmodSync(path, 0o600)
   } catch (error) {
     const code = errnoCode(error)
-    throw new UserError(code === 'EACCES' ? 'permission' : 'writeFailed', `${path}: cannot write (${code === 'ENOSPC' ? 'disk full' : code === 'EROFS' ? 'read-only file system' : code ?? (error as Error).message})`)
+    throw new UserError(
+      code === 'EACCES' ? 'permission' : 'writeFailed',
+      `${path}: cannot write (${code === 'ENOSPC' ? 'disk full' : code === 'EROFS' ? 'read-only file system' : (code ?? (error as Error).message)})`,
+    )
   }
 }

@@ -43,7 +43,13 @@ export interface StatusReport {
     version: null | string
     era: string
   }
-  build: null | (Pick<Buildinfo, 'aclk' | 'era' | 'version'> & {support: Buildinfo['cloud']['support']; reason?: string; source: string})
+  build:
+    | null
+    | (Pick<Buildinfo, 'aclk' | 'era' | 'version'> & {
+        support: Buildinfo['cloud']['support']
+        reason?: string
+        source: string
+      })
   cloudConf: {
     path: string
     exists: boolean
@@ -88,7 +94,8 @@ const IMPLEMENTATION_RULE = {
 } as const
 
 /** the service variables that change what the cloud link does (netdata-facts.md §4.3, §5.8, §5.9) */
-const LINK_VARIABLES = /^(NETDATA_DISABLE_CLOUD|NETDATA_CLAIM_\w+|NETDATA_EXTRA_CLAIM_OPTS|https?_proxy|socks_proxy|no_proxy|SSL_CERT_(FILE|DIR))$/
+const LINK_VARIABLES =
+  /^(NETDATA_DISABLE_CLOUD|NETDATA_CLAIM_\w+|NETDATA_EXTRA_CLAIM_OPTS|https?_proxy|socks_proxy|no_proxy|SSL_CERT_(FILE|DIR))$/
 
 async function statusBuildinfo(install: Install): Promise<Buildinfo | null> {
   if (!install.netdata) return null
@@ -104,29 +111,47 @@ async function statusBuildinfo(install: Install): Promise<Buildinfo | null> {
   }
 }
 
-export async function getStatus(install: Install, options: {offline?: boolean; timeoutMs?: number} = {}): Promise<StatusReport> {
+export async function getStatus(
+  install: Install,
+  options: {offline?: boolean; timeoutMs?: number} = {},
+): Promise<StatusReport> {
   requireInstall(install)
   const [build, running] = await Promise.all([
     statusBuildinfo(install),
-    options.offline ? Promise.resolve<AgentView>({reachable: false}) : readAgentView(install.agentUrl, options.timeoutMs ?? 3000),
+    options.offline
+      ? Promise.resolve<AgentView>({reachable: false})
+      : readAgentView(install.agentUrl, options.timeoutMs ?? 3000),
   ])
   const versionText = build?.version ?? running.version ?? null
   const version: null | Version = versionText ? parseVersion(versionText) : null
   // read once (units, drop-ins, /proc): real values resolve the proxy, masked ones are shown
   const revealed = readServiceEnvironment(install, {reveal: true})
   const agentEnv = Object.fromEntries(revealed.map(v => [v.name, v.value]))
-  const serviceEnv = revealed.filter(v => LINK_VARIABLES.test(v.name)).map(v => ({...v, value: maskValue(v.name, v.value)}))
+  const serviceEnv = revealed
+    .filter(v => LINK_VARIABLES.test(v.name))
+    .map(v => ({...v, value: maskValue(v.name, v.value)}))
   const settings = readCloudSettings(install, version, agentEnv)
-  const identity = readIdentity(settings.paths, {cloudConf: settings.cloudConf, v2: settings.rules.claim === 'claim.conf'})
+  const identity = readIdentity(settings.paths, {
+    cloudConf: settings.cloudConf,
+    v2: settings.rules.claim === 'claim.conf',
+  })
   const findings: Finding[] = settings.warnings.map(message => ({level: 'warn', message}))
   for (const note of install.notes) findings.push({level: 'warn', message: note})
   for (const v of serviceEnv.filter(e => e.name.startsWith('NETDATA_CLAIM_'))) {
-    findings.push({fix: `remove it from ${v.source} once the node is claimed`, level: 'warn', message: `${v.name} is set in the agent's environment (${v.source}): v2 agents claim from it at start`})
+    findings.push({
+      fix: `remove it from ${v.source} once the node is claimed`,
+      level: 'warn',
+      message: `${v.name} is set in the agent's environment (${v.source}): v2 agents claim from it at start`,
+    })
   }
 
   const misplaced = settings.paths.wrongPlaces.filter(p => existsSync(p))
   for (const p of misplaced) {
-    findings.push({fix: `move its settings to ${settings.paths.cloudConf}`, level: 'warn', message: `${p} exists, but this agent never reads it (it reads ${settings.paths.cloudConf})`})
+    findings.push({
+      fix: `move its settings to ${settings.paths.cloudConf}`,
+      level: 'warn',
+      message: `${p} exists, but this agent never reads it (it reads ${settings.paths.cloudConf})`,
+    })
   }
 
   checkOwnership(install, identity, findings)
@@ -148,8 +173,13 @@ export async function getStatus(install: Install, options: {offline?: boolean; t
     },
     build: build
       ? {
-        aclk: build.aclk, era: build.era, reason: build.cloud.reason, source: `${install.netdata} -W buildinfo`, support: build.cloud.support, version: build.version,
-      }
+          aclk: build.aclk,
+          era: build.era,
+          reason: build.cloud.reason,
+          source: `${install.netdata} -W buildinfo`,
+          support: build.cloud.support,
+          version: build.version,
+        }
       : null,
     claim: {
       claimed: identity.claimId.value !== null && !identity.claimId.problem,
@@ -163,7 +193,10 @@ export async function getStatus(install: Install, options: {offline?: boolean; t
       source: identity.claimId.source,
     },
     cloudConf: {
-      effectiveProxy: {...settings.effectiveProxy, value: settings.effectiveProxy.value && redactUrl(settings.effectiveProxy.value)},
+      effectiveProxy: {
+        ...settings.effectiveProxy,
+        value: settings.effectiveProxy.value && redactUrl(settings.effectiveProxy.value),
+      },
       enabled: settings.enabled,
       exists: settings.cloudConf !== null,
       misplaced,
@@ -199,100 +232,171 @@ function checkOwnership(install: Install, identity: Identity, findings: Finding[
   const user = install.runAsUser
   const dir = identity.cloudDir
   if (dir.exists && dir.kind !== 'directory') {
-    findings.push({fix: `remove it; the agent recreates ${dir.path} at start`, level: 'fail', message: `${dir.path} is not a directory (${dir.kind})`})
+    findings.push({
+      fix: `remove it; the agent recreates ${dir.path} at start`,
+      level: 'fail',
+      message: `${dir.path} is not a directory (${dir.kind})`,
+    })
     return
   }
 
   if (dir.exists && dir.owner !== user) {
-    findings.push({fix: `chown -R ${user}:${user} ${dir.path}`, level: 'fail', message: `${dir.path} belongs to ${dir.owner}, not to the agent's user ${user}`})
+    findings.push({
+      fix: `chown -R ${user}:${user} ${dir.path}`,
+      level: 'fail',
+      message: `${dir.path} belongs to ${dir.owner}, not to the agent's user ${user}`,
+    })
   }
 
   if (dir.exists && dir.mode && (Number.parseInt(dir.mode, 8) & 0o002) !== 0) {
-    findings.push({fix: `chmod 0770 ${dir.path}`, level: 'warn', message: `${dir.path} is writable by every user (${dir.mode})`})
+    findings.push({
+      fix: `chmod 0770 ${dir.path}`,
+      level: 'warn',
+      message: `${dir.path} is writable by every user (${dir.mode})`,
+    })
   }
 
   for (const f of [identity.claimedIdFile, identity.privateKey.file, identity.publicKey.file]) {
     if (!f.exists) continue
     if (f.kind === 'symlink') findings.push({level: 'warn', message: `${f.path} is a symbolic link`})
     else if (f.owner !== user && f.owner !== 'root') {
-      findings.push({fix: `chown ${user}:${user} ${f.path}`, level: 'fail', message: `${f.path} belongs to ${f.owner}, not to ${user}`})
+      findings.push({
+        fix: `chown ${user}:${user} ${f.path}`,
+        level: 'fail',
+        message: `${f.path} belongs to ${f.owner}, not to ${user}`,
+      })
     }
   }
 
   const key = identity.privateKey.file
   if (key.exists && key.mode && (Number.parseInt(key.mode, 8) & 0o004) !== 0) {
-    findings.push({fix: `chmod 0600 ${key.path}`, level: 'warn', message: `${key.path} (the node's private key) is readable by every user (${key.mode})`})
+    findings.push({
+      fix: `chmod 0600 ${key.path}`,
+      level: 'warn',
+      message: `${key.path} (the node's private key) is readable by every user (${key.mode})`,
+    })
   }
 }
 
 function decide(r: StatusReport, identity: Identity): Verdict {
   if (r.build && r.build.support !== 'yes') {
-    const why = r.build.support === 'no-by-user-request' ? 'this build has no ACLK: it was built with --disable-cloud' : `this build has no ACLK (${r.build.reason ?? 'cloud support not compiled in'})`
+    const why =
+      r.build.support === 'no-by-user-request'
+        ? 'this build has no ACLK: it was built with --disable-cloud'
+        : `this build has no ACLK (${r.build.reason ?? 'cloud support not compiled in'})`
     return {
-      code: 'noAclk', fix: 'install a Netdata build with Cloud support (Netdata\'s own packages or kickstart.sh; Debian\'s netdata package is built --disable-cloud)', message: why, state: 'cannot-link',
+      code: 'noAclk',
+      fix: "install a Netdata build with Cloud support (Netdata's own packages or kickstart.sh; Debian's netdata package is built --disable-cloud)",
+      message: why,
+      state: 'cannot-link',
     }
   }
 
   if (!r.build && r.running.info?.cloudAvailable === false) {
     return {
-      code: 'noAclk', fix: 'install a Netdata build with Cloud support', message: 'the running agent reports cloud-available: false (no ACLK in this build)', state: 'cannot-link',
+      code: 'noAclk',
+      fix: 'install a Netdata build with Cloud support',
+      message: 'the running agent reports cloud-available: false (no ACLK in this build)',
+      state: 'cannot-link',
     }
   }
 
   if (r.cloudConf.enabled.effective === 'off') {
     return {
-      code: 'cloudDisabled', fix: 'netdata-cloud enable', message: `the cloud link is disabled (${r.cloudConf.enabled.source}: enabled = ${r.cloudConf.enabled.value ?? ''})${r.cloudConf.enabled.note ? ` — ${r.cloudConf.enabled.note}` : ''}`, state: 'cannot-link',
+      code: 'cloudDisabled',
+      fix: 'netdata-cloud enable',
+      message: `the cloud link is disabled (${r.cloudConf.enabled.source}: enabled = ${r.cloudConf.enabled.value ?? ''})${r.cloudConf.enabled.note ? ` — ${r.cloudConf.enabled.note}` : ''}`,
+      state: 'cannot-link',
     }
   }
 
   if (identity.claimId.problem) {
     return {
-      code: 'invalidConfig', fix: 'netdata-cloud unclaim, then netdata-cloud claim', message: identity.claimId.problem, state: 'cannot-link',
+      code: 'invalidConfig',
+      fix: 'netdata-cloud unclaim, then netdata-cloud claim',
+      message: identity.claimId.problem,
+      state: 'cannot-link',
     }
   }
 
   if (!r.claim.claimed) {
     return {
-      code: 'notClaimed', fix: 'netdata-cloud claim --token-file FILE --rooms ROOM (the token is in the Cloud UI: Connect Nodes)', message: 'the node is not claimed (connected) to a Space', state: 'not-linked',
+      code: 'notClaimed',
+      fix: 'netdata-cloud claim --token-file FILE --rooms ROOM (the token is in the Cloud UI: Connect Nodes)',
+      message: 'the node is not claimed (connected) to a Space',
+      state: 'not-linked',
     }
   }
 
   if (!r.claim.privateKey.file.exists) {
     return {
-      code: 'invalidConfig', fix: 'claim again (netdata-cloud claim --force) to create a new key pair', message: `the node is claimed but its private key ${r.claim.privateKey.file.path} is missing`, state: 'cannot-link',
+      code: 'invalidConfig',
+      fix: 'claim again (netdata-cloud claim --force) to create a new key pair',
+      message: `the node is claimed but its private key ${r.claim.privateKey.file.path} is missing`,
+      state: 'cannot-link',
     }
   }
 
   if (r.claim.privateKey.problem || r.claim.keysMatch === false) {
-    const message = r.claim.privateKey.problem ? `${r.claim.privateKey.file.path}: ${r.claim.privateKey.problem}` : `${r.claim.publicKey.file.path} does not belong to ${r.claim.privateKey.file.path}`
+    const message = r.claim.privateKey.problem
+      ? `${r.claim.privateKey.file.path}: ${r.claim.privateKey.problem}`
+      : `${r.claim.publicKey.file.path} does not belong to ${r.claim.privateKey.file.path}`
     return {
-      code: 'invalidConfig', fix: 'claim again with a fresh key pair (netdata-cloud unclaim --rotate-key, then netdata-cloud claim)', message, state: 'cannot-link',
+      code: 'invalidConfig',
+      fix: 'claim again with a fresh key pair (netdata-cloud unclaim --rotate-key, then netdata-cloud claim)',
+      message,
+      state: 'cannot-link',
     }
   }
 
   const blocking = r.findings.find(f => f.level === 'fail')
-  if (blocking) return {
-    code: 'permission', fix: blocking.fix, message: blocking.message, state: 'cannot-link',
-  }
+  if (blocking)
+    return {
+      code: 'permission',
+      fix: blocking.fix,
+      message: blocking.message,
+      state: 'cannot-link',
+    }
 
-  if (r.offline) return {code: 'ok', message: 'nothing in the files stops this node from linking (agent not asked: --offline)', state: 'offline-ok'}
+  if (r.offline)
+    return {
+      code: 'ok',
+      message: 'nothing in the files stops this node from linking (agent not asked: --offline)',
+      state: 'offline-ok',
+    }
 
   if (!r.running.reachable) {
     return {
-      code: 'agentUnreachable', fix: 'start the agent (systemctl start netdata), or pass --agent-url; --offline checks the files only', message: `the agent did not answer: ${r.running.problem?.message ?? 'unreachable'}`, state: 'not-linked',
+      code: 'agentUnreachable',
+      fix: 'start the agent (systemctl start netdata), or pass --agent-url; --offline checks the files only',
+      message: `the agent did not answer: ${r.running.problem?.message ?? 'unreachable'}`,
+      state: 'not-linked',
     }
   }
 
-  if (r.running.online) return {code: 'ok', message: `linked to Netdata Cloud${r.cloudConf.url.value ? ` (${r.cloudConf.url.value})` : ''}`, state: 'linked'}
+  if (r.running.online)
+    return {
+      code: 'ok',
+      message: `linked to Netdata Cloud${r.cloudConf.url.value ? ` (${r.cloudConf.url.value})` : ''}`,
+      state: 'linked',
+    }
   if (r.running.aclk?.['banned-by-cloud'] === true || r.running.cloud?.status === 'banned') {
     return {
-      code: 'auth', fix: 'the node is banned by Netdata Cloud: remove it in the Cloud UI, then netdata-cloud unclaim and claim again', message: 'Netdata Cloud has banned this node', state: 'not-linked',
+      code: 'auth',
+      fix: 'the node is banned by Netdata Cloud: remove it in the Cloud UI, then netdata-cloud unclaim and claim again',
+      message: 'Netdata Cloud has banned this node',
+      state: 'not-linked',
     }
   }
 
-  const reason = r.running.cloud?.reason ?? (r.running.aclk ? 'aclk-state says online: false' : 'the agent reports aclk-available: false')
+  const reason =
+    r.running.cloud?.reason ??
+    (r.running.aclk ? 'aclk-state says online: false' : 'the agent reports aclk-available: false')
   return {
-    code: 'notLinked', fix: 'netdata-cloud link (walks the connection and names the failing step)', message: `claimed and enabled, but not connected: ${reason}`, state: 'not-linked',
+    code: 'notLinked',
+    fix: 'netdata-cloud link (walks the connection and names the failing step)',
+    message: `claimed and enabled, but not connected: ${reason}`,
+    state: 'not-linked',
   }
 }
 

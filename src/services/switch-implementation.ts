@@ -11,13 +11,12 @@ import {ConfigDocument} from '../config/document.js'
 import {MODES, updateFileAtomically} from '../config/write.js'
 import {UserError} from '../base/errors.js'
 import type {Warning} from '../base/result.js'
-import {
-  buildContext, type ChangeOptions, type RestartState, settleRestart,
-} from './toggle-cloud.js'
+import {buildContext, type ChangeOptions, type RestartState, settleRestart} from './toggle-cloud.js'
 import {unifiedDiff} from '../config/diff.js' // loads the `diff` package only when called
 
 export const ERA_RULE_TEXT: Record<ImplementationKey, string> = {
-  honoured: 'v1.32 reads it once when the ACLK starts (a restart applies a change); it must name an implementation this build has',
+  honoured:
+    'v1.32 reads it once when the ACLK starts (a restart applies a change); it must name an implementation this build has',
   ignored: 'agents before v1.30 have only the legacy ACLK; the key does not exist',
   'legacy-ignored': 'v1.33–v1.36 have only ACLK-NG: `legacy` is ignored with an error in the log',
   'not-read': 'v1.37 and later do not read the key: ACLK-NG is the only implementation',
@@ -54,19 +53,28 @@ export interface SwitchResult extends ImplementationReport {
   diff?: string
 }
 
-function effectiveOf(rule: ImplementationKey, available: AclkImplementation[], configured: string | undefined): AclkImplementation | null {
+function effectiveOf(
+  rule: ImplementationKey,
+  available: AclkImplementation[],
+  configured: string | undefined,
+): AclkImplementation | null {
   if (available.length === 0) return null
   if (rule !== 'honoured' || available.length === 1) return available.includes('ng') ? 'ng' : available[0]
   const want = configured?.toLowerCase()
   return want === 'legacy' || want === 'ng' ? want : 'ng' // unknown value: error log, the default (NG) is used
 }
 
-export async function showImplementation(install: Install, options: Pick<ChangeOptions, 'buildinfoFile'> = {}): Promise<ImplementationReport> {
+export async function showImplementation(
+  install: Install,
+  options: Pick<ChangeOptions, 'buildinfoFile'> = {},
+): Promise<ImplementationReport> {
   requireInstall(install)
   const {build, rules, warnings} = await buildContext(install, options.buildinfoFile)
   const configured = install.netdataConf?.get('cloud', 'aclk implementation')
   if (configured && !/^(ng|legacy)$/i.test(configured.value) && rules.implementationKey === 'honoured') {
-    warnings.push({message: `netdata.conf:${configured.line}: \`aclk implementation = ${configured.value}\` is neither ng nor legacy: the agent logs an error and uses the default`})
+    warnings.push({
+      message: `netdata.conf:${configured.line}: \`aclk implementation = ${configured.value}\` is neither ng nor legacy: the agent logs an error and uses the default`,
+    })
   }
 
   return {
@@ -83,42 +91,70 @@ export async function showImplementation(install: Install, options: Pick<ChangeO
   }
 }
 
-export async function switchImplementation(install: Install, requested: AclkImplementation, options: ChangeOptions = {}): Promise<SwitchResult> {
+export async function switchImplementation(
+  install: Install,
+  requested: AclkImplementation,
+  options: ChangeOptions = {},
+): Promise<SwitchResult> {
   requireInstall(install)
   const {build, rules, warnings} = await buildContext(install, options.buildinfoFile)
   const available = build.aclk.implementations
   if (build.cloud.support !== 'yes' || available.length === 0) {
-    throw new UserError('noAclk', `this agent build has no ACLK (Netdata Cloud: ${build.cloud.raw.trim() || 'not shown'}${build.cloud.reason ? `, ${build.cloud.reason}` : ''}): there is no implementation to switch to; nothing was written`, {
-      fix: 'install a build with Netdata Cloud support',
-    })
+    throw new UserError(
+      'noAclk',
+      `this agent build has no ACLK (Netdata Cloud: ${build.cloud.raw.trim() || 'not shown'}${build.cloud.reason ? `, ${build.cloud.reason}` : ''}): there is no implementation to switch to; nothing was written`,
+      {
+        fix: 'install a build with Netdata Cloud support',
+      },
+    )
   }
 
   if (rules.implementationKey !== 'honoured') {
-    throw new UserError('unsupported', `cannot switch the ACLK implementation on ${build.version ?? 'this agent'} (${rules.name}): ${ERA_RULE_TEXT[rules.implementationKey]}; nothing was written`, {
-      fix: `this build runs ${available.join(' and ')}; only v1.32 builds with both ACLKs can switch`,
-    })
+    throw new UserError(
+      'unsupported',
+      `cannot switch the ACLK implementation on ${build.version ?? 'this agent'} (${rules.name}): ${ERA_RULE_TEXT[rules.implementationKey]}; nothing was written`,
+      {
+        fix: `this build runs ${available.join(' and ')}; only v1.32 builds with both ACLKs can switch`,
+      },
+    )
   }
 
   if (!available.includes(requested)) {
-    throw new UserError('unsupported', `this build has no ${requested === 'ng' ? 'ACLK-NG' : 'ACLK Legacy'} (it has ${available.join(', ')}): the agent would log an error and fall back; nothing was written`, {
-      fix: `keep ${available[0]}, or install a v1.32 build with both implementations`,
-    })
+    throw new UserError(
+      'unsupported',
+      `this build has no ${requested === 'ng' ? 'ACLK-NG' : 'ACLK Legacy'} (it has ${available.join(', ')}): the agent would log an error and fall back; nothing was written`,
+      {
+        fix: `keep ${available[0]}, or install a v1.32 build with both implementations`,
+      },
+    )
   }
 
   const root = (process.geteuid?.() ?? 0) === 0 ? {gid: 0, uid: 0} : undefined
   const seen: {before: null | string} = {before: null}
-  const update = updateFileAtomically(install.netdataConfPath, text => {
-    const doc = text === null ? ConfigDocument.empty() : ConfigDocument.parse(text)
-    const current = doc.get('cloud', 'aclk implementation')
-    seen.before = current?.value ?? null
-    if (current && current.value.toLowerCase() === requested) return text // the agent compares case-insensitively
-    doc.set('cloud', 'aclk implementation', requested)
-    return doc.render()
-  }, {
-    dryRun: options.dryRun, mode: MODES.netdataConf, owner: root, what: 'netdata.conf',
-  })
+  const update = updateFileAtomically(
+    install.netdataConfPath,
+    text => {
+      const doc = text === null ? ConfigDocument.empty() : ConfigDocument.parse(text)
+      const current = doc.get('cloud', 'aclk implementation')
+      seen.before = current?.value ?? null
+      if (current && current.value.toLowerCase() === requested) return text // the agent compares case-insensitively
+      doc.set('cloud', 'aclk implementation', requested)
+      return doc.render()
+    },
+    {
+      dryRun: options.dryRun,
+      mode: MODES.netdataConf,
+      owner: root,
+      what: 'netdata.conf',
+    },
+  )
   const after = update.after === null ? null : ConfigDocument.parse(update.after).get('cloud', 'aclk implementation')
-  const restart = await settleRestart(install, update.changed, options, 'v1.32 reads `aclk implementation` once, when the ACLK starts')
+  const restart = await settleRestart(
+    install,
+    update.changed,
+    options,
+    'v1.32 reads `aclk implementation` once, when the ACLK starts',
+  )
   if (restart.warning) warnings.push(restart.warning)
   const diff = options.dryRun ? await unifiedDiff(update.path, update.before, update.after) : undefined
 
@@ -132,7 +168,9 @@ export async function switchImplementation(install: Install, requested: AclkImpl
     default: 'ng',
     diff,
     dryRun: Boolean(options.dryRun),
-    effective: options.dryRun ? effectiveOf(rules.implementationKey, available, seen.before ?? undefined) : effectiveOf(rules.implementationKey, available, after?.value),
+    effective: options.dryRun
+      ? effectiveOf(rules.implementationKey, available, seen.before ?? undefined)
+      : effectiveOf(rules.implementationKey, available, after?.value),
     era: rules.name,
     file: update.path,
     requested,

@@ -11,9 +11,7 @@ import {accountOwner} from '../agent/accounts.js'
 import {type FileOwner, MODES, updateFileAtomically} from '../config/write.js'
 import {ConfigDocument} from '../config/document.js'
 import {cloudPaths} from '../agent/cloud-paths.js'
-import {
-  type EraRules, eraRules, interpretEnabled, UNKNOWN_ERA_NOTE,
-} from '../agent/era.js'
+import {type EraRules, eraRules, interpretEnabled, UNKNOWN_ERA_NOTE} from '../agent/era.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {restartAgent} from '../agent/restart.js'
 import {netdataPids, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
@@ -79,28 +77,44 @@ export async function buildContext(install: Install, buildinfoFile?: string): Pr
   const version = build.version ? parseVersion(build.version) : null
   const warnings: Warning[] = version ? [] : [{message: UNKNOWN_ERA_NOTE}]
   return {
-    build, rules: eraRules(version), version, warnings,
+    build,
+    rules: eraRules(version),
+    version,
+    warnings,
   }
 }
 
 /** Restart the agent when asked to; otherwise say whether a restart is needed, and why. */
-export async function settleRestart(install: Install, changed: boolean, options: ChangeOptions, why: string): Promise<{state: RestartState; detail: string; warning?: Warning}> {
+export async function settleRestart(
+  install: Install,
+  changed: boolean,
+  options: ChangeOptions,
+  why: string,
+): Promise<{state: RestartState; detail: string; warning?: Warning}> {
   if (!changed) return {detail: 'nothing changed', state: 'not-needed'}
   if (options.dryRun) return {detail: `after applying: ${why}`, state: 'needed'}
   if (options.restart) {
     const r = await restartAgent()
     if (r.ok) return {detail: `restarted with ${r.command.join(' ')} (${r.why})`, state: 'done'}
-    return {detail: why, state: 'needed', warning: {fix: `restart it: ${r.command.join(' ')}`, message: `the agent was not restarted: ${r.message}`}}
+    return {
+      detail: why,
+      state: 'needed',
+      warning: {fix: `restart it: ${r.command.join(' ')}`, message: `the agent was not restarted: ${r.message}`},
+    }
   }
 
-  if (netdataPids(install).length === 0) return {detail: 'the agent is not running: the change applies when it starts', state: 'not-needed'}
+  if (netdataPids(install).length === 0)
+    return {detail: 'the agent is not running: the change applies when it starts', state: 'not-needed'}
   return {detail: why, state: 'needed'}
 }
 
 /** Owner and mode for files netdata-cloud creates in cloud.d: the agent's `run as user` and its primary group. */
 export function agentOwner(install: Install, warnings: Warning[]): FileOwner | undefined {
   const owner = accountOwner(install.runAsUser)
-  if (!owner) warnings.push({message: `the agent's user ${install.runAsUser} does not exist here: a new file gets the running user as its owner`})
+  if (!owner)
+    warnings.push({
+      message: `the agent's user ${install.runAsUser} does not exist here: a new file gets the running user as its owner`,
+    })
   return owner ?? undefined
 }
 
@@ -111,22 +125,34 @@ export async function toggleCloud(install: Install, options: ToggleOptions): Pro
   const {build, rules, version, warnings} = await buildContext(install, options.buildinfoFile)
   const enable = options.action === 'enable'
   if (rules.enabled === 'ignored') {
-    throw new UserError('unsupported', `this agent (${build.version}, ${rules.name}) does not read cloud.conf [global] enabled: a v2 agent links whenever it is claimed`, {
-      fix: enable
-        ? 'claim the node: netdata-cloud claim'
-        : 'disconnect it: netdata-cloud unclaim (removes cloud.d credentials, claim.conf and NETDATA_CLAIM_* so it is not re-claimed), then restart the agent',
-      ref: 'netdata-facts.md §2.2, §4.5',
-    })
+    throw new UserError(
+      'unsupported',
+      `this agent (${build.version}, ${rules.name}) does not read cloud.conf [global] enabled: a v2 agent links whenever it is claimed`,
+      {
+        fix: enable
+          ? 'claim the node: netdata-cloud claim'
+          : 'disconnect it: netdata-cloud unclaim (removes cloud.d credentials, claim.conf and NETDATA_CLAIM_* so it is not re-claimed), then restart the agent',
+        ref: 'netdata-facts.md §2.2, §4.5',
+      },
+    )
   }
 
   if (options.auto && rules.enabled !== 'ondemand') {
-    throw new UserError('unsupported', `\`enabled = auto\` is understood by v1.41–v1.47 only; this agent is ${rules.name} (there \`auto\` simply means yes)`, {fix: 'run `netdata-cloud enable` without --auto'})
+    throw new UserError(
+      'unsupported',
+      `\`enabled = auto\` is understood by v1.41–v1.47 only; this agent is ${rules.name} (there \`auto\` simply means yes)`,
+      {fix: 'run `netdata-cloud enable` without --auto'},
+    )
   }
 
   if (enable && build.cloud.support !== 'yes' && !options.force) {
-    throw new UserError('noAclk', `this agent build has no ACLK (Netdata Cloud: ${build.cloud.raw.trim() || 'not shown'}${build.cloud.reason ? `, ${build.cloud.reason}` : ''}): enabling the cloud link would change nothing; nothing was written`, {
-      fix: 'install a build with Netdata Cloud support (e.g. the kickstart static build), or pass --force to write cloud.conf anyway',
-    })
+    throw new UserError(
+      'noAclk',
+      `this agent build has no ACLK (Netdata Cloud: ${build.cloud.raw.trim() || 'not shown'}${build.cloud.reason ? `, ${build.cloud.reason}` : ''}): enabling the cloud link would change nothing; nothing was written`,
+      {
+        fix: 'install a build with Netdata Cloud support (e.g. the kickstart static build), or pass --force to write cloud.conf anyway',
+      },
+    )
   }
 
   if (build.cloud.support !== 'yes') {
@@ -141,17 +167,25 @@ export async function toggleCloud(install: Install, options: ToggleOptions): Pro
   const paths = cloudPaths(install, version)
   const owner = agentOwner(install, warnings)
   const seen: {before: null | string} = {before: null}
-  const update = updateFileAtomically(paths.cloudConf, text => {
-    const doc = text === null ? ConfigDocument.empty() : ConfigDocument.parse(text)
-    const current = doc.get('global', 'enabled')
-    seen.before = current?.value ?? null
-    // already in effect (e.g. `true` on v1.37 for enable): leave the file alone, so a second run changes nothing
-    if (current && interpretEnabled(rules, current.value).effective === EFFECT[value]) return text
-    doc.set('global', 'enabled', value)
-    return doc.render()
-  }, {
-    createDir: {mode: MODES.cloudDir, owner}, dryRun: options.dryRun, mode: MODES.cloudConf, owner, what: 'cloud.conf',
-  })
+  const update = updateFileAtomically(
+    paths.cloudConf,
+    text => {
+      const doc = text === null ? ConfigDocument.empty() : ConfigDocument.parse(text)
+      const current = doc.get('global', 'enabled')
+      seen.before = current?.value ?? null
+      // already in effect (e.g. `true` on v1.37 for enable): leave the file alone, so a second run changes nothing
+      if (current && interpretEnabled(rules, current.value).effective === EFFECT[value]) return text
+      doc.set('global', 'enabled', value)
+      return doc.render()
+    },
+    {
+      createDir: {mode: MODES.cloudDir, owner},
+      dryRun: options.dryRun,
+      mode: MODES.cloudConf,
+      owner,
+      what: 'cloud.conf',
+    },
+  )
   const afterDoc = update.after === null ? null : ConfigDocument.parse(update.after)
   const afterSetting = afterDoc?.get('global', 'enabled')
 
@@ -162,7 +196,10 @@ export async function toggleCloud(install: Install, options: ToggleOptions): Pro
         fix: `remove it from ${v.source.replace(/:\d+$/, '')}, then restart the agent`,
         message: `NETDATA_DISABLE_CLOUD=${v.value} is set for the agent (${v.source}): it overrides cloud.conf and keeps the cloud link off`,
       })
-    } else warnings.push({message: `NETDATA_DISABLE_CLOUD is set (${v.source}) but ${rules.name} agents do not read it (v1.41–v1.47 do)`})
+    } else
+      warnings.push({
+        message: `NETDATA_DISABLE_CLOUD is set (${v.source}) but ${rules.name} agents do not read it (v1.41–v1.47 do)`,
+      })
   }
 
   const why = 'v1 agents read cloud.conf only when they start'

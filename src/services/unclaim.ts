@@ -1,4 +1,3 @@
-
 // `unclaim` (disconnect): remove this node's claim the way its era needs (netdata-facts.md §4.5, §9.13), and
 // neutralise what would claim it again on restart (v2 claim.conf, split token/rooms files; NETDATA_CLAIM_* in the
 // service environment is reported with the file to edit). Everything removed is first copied to cloud.d.bak-<time>.
@@ -6,9 +5,7 @@
 // Two steps, so the command can show what will go and ask before anything changes: planUnclaim, then applyUnclaim.
 
 import {randomUUID} from 'node:crypto'
-import {
-  existsSync, lstatSync, readdirSync, unlinkSync,
-} from 'node:fs'
+import {existsSync, lstatSync, readdirSync, unlinkSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
 import {lookupUser} from '../agent/accounts.js'
@@ -23,7 +20,11 @@ import {restartAgent} from '../agent/restart.js'
 import {readServiceEnvironment} from '../agent/service-env.js'
 import {parseVersion, type Version} from '../base/version.js'
 import {
-  editConfigText, readFileForEdit, updateFileAtomically, writeError, writeFileAtomically,
+  editConfigText,
+  readFileForEdit,
+  updateFileAtomically,
+  writeError,
+  writeFileAtomically,
 } from '../config/write.js'
 import {UserError} from '../base/errors.js'
 import {buildinfoFromAgent, buildinfoFromFile} from './buildinfo.js'
@@ -77,7 +78,9 @@ export interface UnclaimResult {
 
 async function agentVersion(options: UnclaimOptions): Promise<{version: null | Version; v2: boolean}> {
   try {
-    const b = options.buildinfoFile ? await buildinfoFromFile(options.buildinfoFile) : await buildinfoFromAgent(options.install)
+    const b = options.buildinfoFile
+      ? await buildinfoFromFile(options.buildinfoFile)
+      : await buildinfoFromAgent(options.install)
     const version = b.version ? parseVersion(b.version) : null
     return {v2: b.era === 'v2' || (version?.[0] ?? 0) >= 2, version}
   } catch {
@@ -87,7 +90,10 @@ async function agentVersion(options: UnclaimOptions): Promise<{version: null | V
 }
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
 }
 
 export async function planUnclaim(options: UnclaimOptions): Promise<UnclaimPlan> {
@@ -95,14 +101,17 @@ export async function planUnclaim(options: UnclaimOptions): Promise<UnclaimPlan>
   const {v2: v2Build, version} = await agentVersion(options)
   const paths = cloudPaths(install, version ?? (v2Build ? [2, 0, 0] : null))
   const settings = readCloudSettings(install, version ?? (v2Build ? [2, 0, 0] : null))
-  const v2 = v2Build || (version === null && (existsSync(paths.claimConf) || Boolean(settings.cloudConf?.get('global', 'claimed_id'))))
+  const v2 =
+    v2Build ||
+    (version === null && (existsSync(paths.claimConf) || Boolean(settings.cloudConf?.get('global', 'claimed_id'))))
   const identity = readIdentity(paths, {cloudConf: settings.cloudConf, v2})
   const removals: Removal[] = []
   const notes: string[] = []
   if (existsSync(paths.claimedId)) removals.push({action: 'remove', path: paths.claimedId})
   const confKeys = ['claimed_id', 'token'].filter(k => settings.cloudConf?.get('global', k) !== undefined)
   if (confKeys.length > 0) removals.push({action: 'edit', keys: confKeys, path: paths.cloudConf})
-  for (const f of ['token', 'rooms']) if (existsSync(join(paths.cloudDir, f))) removals.push({action: 'remove', path: join(paths.cloudDir, f)})
+  for (const f of ['token', 'rooms'])
+    if (existsSync(join(paths.cloudDir, f))) removals.push({action: 'remove', path: join(paths.cloudDir, f)})
   if (v2 && existsSync(paths.claimConf)) removals.push({action: 'remove', path: paths.claimConf})
   const claimed = removals.length > 0
   if (options.rotateKey) {
@@ -111,13 +120,18 @@ export async function planUnclaim(options: UnclaimOptions): Promise<UnclaimPlan>
 
   if (options.regenerateGuid) {
     removals.push({action: 'regenerate', path: paths.machineGuid})
-    notes.push('--regenerate-guid: this node gets a new machine GUID (netdata.public.unique.id). Do this only on a cloned VM or image: '
-      + 'streaming parents, the registry and Cloud will see it as a new node.' + (v2 ? ' v2 agents may restore the old GUID from status-netdata.json backups: restart and check.' : ''))
+    notes.push(
+      '--regenerate-guid: this node gets a new machine GUID (netdata.public.unique.id). Do this only on a cloned VM or image: ' +
+        'streaming parents, the registry and Cloud will see it as a new node.' +
+        (v2 ? ' v2 agents may restore the old GUID from status-netdata.json backups: restart and check.' : ''),
+    )
   }
 
   for (const v of readServiceEnvironment(install)) {
     if (v.name.startsWith('NETDATA_CLAIM_')) {
-      notes.push(`${v.name} is set for the agent (${v.source}): ${v2 ? 'a v2 agent claims itself again with it on restart' : 'a Docker/kickstart start may claim again with it'}; remove it from that file`)
+      notes.push(
+        `${v.name} is set for the agent (${v.source}): ${v2 ? 'a v2 agent claims itself again with it on restart' : 'a Docker/kickstart start may claim again with it'}; remove it from that file`,
+      )
     }
   }
 
@@ -127,18 +141,32 @@ export async function planUnclaim(options: UnclaimOptions): Promise<UnclaimPlan>
     oldNodeId = view?.info?.nodeId ?? null
   }
 
-  const backupDir = options.backup === false || removals.length === 0 ? null : `${paths.cloudDir}.bak-${stamp(options.now ?? new Date())}`
+  const backupDir =
+    options.backup === false || removals.length === 0
+      ? null
+      : `${paths.cloudDir}.bak-${stamp(options.now ?? new Date())}`
   return {
-    backupDir, era: eraName(version ?? (v2 ? [2, 0, 0] : [1, 37, 1])), notes, oldClaimId: identity.claimId.value, oldNodeId, paths, removals, v2,
+    backupDir,
+    era: eraName(version ?? (v2 ? [2, 0, 0] : [1, 37, 1])),
+    notes,
+    oldClaimId: identity.claimId.value,
+    oldNodeId,
+    paths,
+    removals,
+    v2,
   }
 }
 
 function checkPermission(install: Install, plan: UnclaimPlan): void {
   const euid = process.geteuid?.() ?? 0
   if (euid === 0) return
-  if (plan.removals.some(r => r.path === plan.paths.claimConf)) throw new UserError('permission', `removing ${plan.paths.claimConf} needs root`, {fix: 'run with sudo'})
+  if (plan.removals.some(r => r.path === plan.paths.claimConf))
+    throw new UserError('permission', `removing ${plan.paths.claimConf} needs root`, {fix: 'run with sudo'})
   const user = lookupUser(install.runAsUser)
-  if (!user || user.uid !== euid) throw new UserError('permission', `unclaim must run as root or as the agent's user (${install.runAsUser})`, {fix: 'run with sudo'})
+  if (!user || user.uid !== euid)
+    throw new UserError('permission', `unclaim must run as root or as the agent's user (${install.runAsUser})`, {
+      fix: 'run with sudo',
+    })
 }
 
 /** Copy one file into the backup dir, keeping its owner and mode (the private key stays 0600). */
@@ -146,23 +174,41 @@ function backupFile(path: string, dir: string, name = basename(path)): void {
   const f = readFileForEdit(path, {maxBytes: 1024 * 1024})
   if (!f) return
   writeFileAtomically(join(dir, name), f.text, {
-    createDir: {mode: 0o700}, mode: f.mode, owner: {gid: f.gid, uid: f.uid}, what: 'backup',
+    createDir: {mode: 0o700},
+    mode: f.mode,
+    owner: {gid: f.gid, uid: f.uid},
+    what: 'backup',
   })
 }
 
 export async function applyUnclaim(plan: UnclaimPlan, options: UnclaimOptions): Promise<UnclaimResult> {
   const base = {
-    backup: plan.backupDir, dryRun: Boolean(options.dryRun), era: plan.era, notes: plan.notes, oldClaimId: plan.oldClaimId, oldNodeId: plan.oldNodeId,
+    backup: plan.backupDir,
+    dryRun: Boolean(options.dryRun),
+    era: plan.era,
+    notes: plan.notes,
+    oldClaimId: plan.oldClaimId,
+    oldNodeId: plan.oldNodeId,
   }
   if (plan.removals.length === 0) {
     return {
-      ...base, backup: null, changed: false, removed: [], restart: {messages: [], state: 'not-needed'},
+      ...base,
+      backup: null,
+      changed: false,
+      removed: [],
+      restart: {messages: [], state: 'not-needed'},
     }
   }
 
   if (options.dryRun) {
     return {
-      ...base, changed: true, removed: plan.removals.map(r => ({action: `would-${r.action}`, path: r.path + (r.keys ? ` [${r.keys.join(', ')}]` : '')})), restart: {messages: [], state: 'needed'},
+      ...base,
+      changed: true,
+      removed: plan.removals.map(r => ({
+        action: `would-${r.action}`,
+        path: r.path + (r.keys ? ` [${r.keys.join(', ')}]` : ''),
+      })),
+      restart: {messages: [], state: 'needed'},
     }
   }
 
@@ -171,7 +217,8 @@ export async function applyUnclaim(plan: UnclaimPlan, options: UnclaimOptions): 
     // the whole cloud.d (regular files only), plus claim.conf and the GUID when they change
     for (const name of listFiles(plan.paths.cloudDir)) backupFile(join(plan.paths.cloudDir, name), plan.backupDir)
     for (const r of plan.removals) {
-      if (dirname(r.path) !== plan.paths.cloudDir && existsSync(r.path)) backupFile(r.path, plan.backupDir, r.path === plan.paths.claimConf ? 'claim.conf' : basename(r.path))
+      if (dirname(r.path) !== plan.paths.cloudDir && existsSync(r.path))
+        backupFile(r.path, plan.backupDir, r.path === plan.paths.claimConf ? 'claim.conf' : basename(r.path))
     }
   }
 
@@ -186,20 +233,30 @@ export async function applyUnclaim(plan: UnclaimPlan, options: UnclaimOptions): 
 
       removed.push({action: 'removed', path: r.path})
     } else if (r.action === 'edit') {
-      updateFileAtomically(r.path, before => editConfigText(before, doc => r.keys!.map(k => doc.unset('global', k)).some(Boolean)), {what: 'cloud.conf'})
+      updateFileAtomically(
+        r.path,
+        before => editConfigText(before, doc => r.keys!.map(k => doc.unset('global', k)).some(Boolean)),
+        {what: 'cloud.conf'},
+      )
       removed.push({action: `edited (${r.keys!.join(', ')} removed)`, path: r.path})
     } else {
       const existing = readFileForEdit(r.path)
-      const owner = existing ? undefined : lookupUser(options.install.runAsUser) ?? undefined
+      const owner = existing ? undefined : (lookupUser(options.install.runAsUser) ?? undefined)
       writeFileAtomically(r.path, randomUUID(), {
-        createDir: {mode: 0o755, owner}, mode: 0o644, owner, what: 'machine GUID',
+        createDir: {mode: 0o755, owner},
+        mode: 0o644,
+        owner,
+        what: 'machine GUID',
       })
       removed.push({action: 'regenerated', path: r.path})
     }
   }
 
   return {
-    ...base, changed: true, removed, restart: await afterUnclaim(options, plan),
+    ...base,
+    changed: true,
+    removed,
+    restart: await afterUnclaim(options, plan),
   }
 }
 
@@ -217,11 +274,22 @@ async function afterUnclaim(options: UnclaimOptions, plan: UnclaimPlan): Promise
 
   if (!plan.v2 && options.reload !== false && options.install.netdatacli && !options.regenerateGuid) {
     const a = await netdatacli(options.install.netdatacli, ['reload-claiming-state'])
-    if (a.state === 'ok') return {messages: ['the running agent reloaded its claiming state: it is no longer claimed', 'restart it anyway to start clean (systemctl restart netdata)'], state: 'reloaded'}
-    messages.push(a.state === 'no-agent' ? 'the agent is not running' : `netdatacli reload-claiming-state: ${a.message}`)
+    if (a.state === 'ok')
+      return {
+        messages: [
+          'the running agent reloaded its claiming state: it is no longer claimed',
+          'restart it anyway to start clean (systemctl restart netdata)',
+        ],
+        state: 'reloaded',
+      }
+    messages.push(
+      a.state === 'no-agent' ? 'the agent is not running' : `netdatacli reload-claiming-state: ${a.message}`,
+    )
   }
 
-  messages.push(`restart the agent so it drops the claim: systemctl restart netdata (or rerun with --restart)${plan.v2 ? '; a v2 agent stays connected until then' : ''}`)
+  messages.push(
+    `restart the agent so it drops the claim: systemctl restart netdata (or rerun with --restart)${plan.v2 ? '; a v2 agent stays connected until then' : ''}`,
+  )
   return {messages, state: 'needed'}
 }
 
@@ -232,4 +300,3 @@ function listFiles(dir: string): string[] {
     return []
   }
 }
-

@@ -4,7 +4,12 @@ import {colors} from './output.js'
 
 const CLOUD_TEXT = {no: 'no', 'no-by-user-request': 'no, by user request', yes: 'yes'} as const
 const ERA_TEXT = {
-  A: 'A (v1.26–v1.29)', B: 'B (v1.30–v1.31)', C: 'C (v1.32)', D: 'D (v1.33–v1.40)', E: 'E (v1.41–v1.47)', v2: 'v2.x',
+  A: 'A (v1.26–v1.29)',
+  B: 'B (v1.30–v1.31)',
+  C: 'C (v1.32)',
+  D: 'D (v1.33–v1.40)',
+  E: 'E (v1.41–v1.47)',
+  v2: 'v2.x',
 } as const
 
 export function cloudSupportText(r: Pick<BuildinfoReport, 'cloud'>): string {
@@ -13,7 +18,10 @@ export function cloudSupportText(r: Pick<BuildinfoReport, 'cloud'>): string {
 
 export function renderBuildinfo(r: BuildinfoReport): string {
   const c = colors()
-  const impl = r.aclk.implementations.length === 0 ? 'none' : r.aclk.implementations.map(i => (i === r.aclk.default ? `${i} (default)` : i)).join(', ')
+  const impl =
+    r.aclk.implementations.length === 0
+      ? 'none'
+      : r.aclk.implementations.map(i => (i === r.aclk.default ? `${i} (default)` : i)).join(', ')
   const rows: [string, string][] = [
     ['Source', r.source],
     ['Version', r.version ?? 'not in this output'],
@@ -23,7 +31,8 @@ export function renderBuildinfo(r: BuildinfoReport): string {
     ['Install type', r.installType ?? 'not in this output'],
     ['Configure options', r.configureOptions.length > 0 ? r.configureOptions.join(' ') : 'none shown'],
   ]
-  if (r.json !== 'not-run') rows.push(['-W buildinfojson', r.json === 'repaired' ? 'invalid as printed (missing commas), repaired' : r.json])
+  if (r.json !== 'not-run')
+    rows.push(['-W buildinfojson', r.json === 'repaired' ? 'invalid as printed (missing commas), repaired' : r.json])
   const width = Math.max(...rows.map(([k]) => k.length))
   let out = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n'
   if (r.unrecognised.length > 0) {

@@ -8,22 +8,34 @@ import {colors} from './output.js'
 function restartLine(state: string, detail: string): string {
   const c = colors()
   if (state === 'done') return c.green(`Agent restarted: ${detail}`)
-  if (state === 'needed') return c.yellow(`Restart needed: ${detail} (run with --restart, or restart the agent yourself)`)
+  if (state === 'needed')
+    return c.yellow(`Restart needed: ${detail} (run with --restart, or restart the agent yourself)`)
   return `No restart needed: ${detail}`
 }
 
 function diffBlock(diff: string | undefined): string {
   if (!diff) return '(no change)\n'
   const c = colors()
-  return diff.split('\n').map(l => (l.startsWith('+') && !l.startsWith('+++') ? c.green(l) : l.startsWith('-') && !l.startsWith('---') ? c.red(l) : l)).join('\n').replace(/\n*$/, '\n')
+  return diff
+    .split('\n')
+    .map(l =>
+      l.startsWith('+') && !l.startsWith('+++') ? c.green(l) : l.startsWith('-') && !l.startsWith('---') ? c.red(l) : l,
+    )
+    .join('\n')
+    .replace(/\n*$/, '\n')
 }
 
 export function renderToggle(r: ToggleResult): string {
   const shown = (v: null | string) => (v === null ? 'not set' : `enabled = ${v}`)
   let out = ''
-  if (r.dryRun) out += `Dry run: nothing was written. ${r.changed ? 'This change would be made:' : 'The file already says so.'}\n` + diffBlock(r.diff)
-  else if (r.changed) out += `${r.created ? 'Created' : 'Changed'} ${r.file}${r.line ? `:${r.line}` : ''}: ${shown(r.before)} → ${shown(r.after)}\n`
-  else out += `Unchanged: ${r.file}${r.line ? `:${r.line}` : ''} already has ${shown(r.after)} (${r.effectiveAfter} for ${r.era} agents)\n`
+  if (r.dryRun)
+    out +=
+      `Dry run: nothing was written. ${r.changed ? 'This change would be made:' : 'The file already says so.'}\n` +
+      diffBlock(r.diff)
+  else if (r.changed)
+    out += `${r.created ? 'Created' : 'Changed'} ${r.file}${r.line ? `:${r.line}` : ''}: ${shown(r.before)} → ${shown(r.after)}\n`
+  else
+    out += `Unchanged: ${r.file}${r.line ? `:${r.line}` : ''} already has ${shown(r.after)} (${r.effectiveAfter} for ${r.era} agents)\n`
   out += `Cloud link for ${r.era} agents (${r.version ?? 'version unknown'}): ${r.effectiveBefore} → ${r.effectiveAfter}\n`
   out += restartLine(r.restart, r.restartDetail) + '\n'
   return out
@@ -44,8 +56,12 @@ export function renderImplementation(r: ImplementationReport): string {
 export function renderSwitch(r: SwitchResult): string {
   let out = ''
   const shown = (v: null | string) => (v === null ? 'not set' : `aclk implementation = ${v}`)
-  if (r.dryRun) out += `Dry run: nothing was written. ${r.changed ? 'This change would be made:' : 'The file already says so.'}\n` + diffBlock(r.diff)
-  else if (r.changed) out += `${r.created ? 'Created' : 'Changed'} ${r.file}${r.configured ? `:${r.configured.line}` : ''}: ${shown(r.before)} → ${shown(r.after)}\n`
+  if (r.dryRun)
+    out +=
+      `Dry run: nothing was written. ${r.changed ? 'This change would be made:' : 'The file already says so.'}\n` +
+      diffBlock(r.diff)
+  else if (r.changed)
+    out += `${r.created ? 'Created' : 'Changed'} ${r.file}${r.configured ? `:${r.configured.line}` : ''}: ${shown(r.before)} → ${shown(r.after)}\n`
   else out += `Unchanged: ${r.file}${r.configured ? `:${r.configured.line}` : ''} already has ${shown(r.after)}\n`
   out += restartLine(r.restart, r.restartDetail) + '\n'
   return out

@@ -1,9 +1,7 @@
 // What `netdata-cloud emulator` shows: a start banner (stdout), one log line per request (stderr), and for --json one
 // envelope line printed at start, because the command then runs until a signal.
 
-import {
-  colors, envelope, printError, printText,
-} from './output.js'
+import {colors, envelope, printError, printText} from './output.js'
 
 export interface EmulatorInfo {
   url: string

@@ -31,9 +31,19 @@ export function colors(): InstanceType<typeof Chalk> {
 }
 
 /** The JSON shape every command prints with --json (design.md §3). */
-export function envelope(command: string, ok: boolean, result: unknown, warnings: Warning[], error?: ErrorBody): Record<string, unknown> {
+export function envelope(
+  command: string,
+  ok: boolean,
+  result: unknown,
+  warnings: Warning[],
+  error?: ErrorBody,
+): Record<string, unknown> {
   return {
-    ok, command, result, warnings, ...(error ? {error} : {}),
+    ok,
+    command,
+    result,
+    warnings,
+    ...(error ? {error} : {}),
   }
 }
 
@@ -51,6 +61,9 @@ export function table(header: string[], rows: string[][]): string {
   const visible = (s: string) => s.replace(/\u001B\[[0-9;]*m/g, '')
   const widths = header.map((h, i) => Math.max(visible(h).length, ...rows.map(r => visible(r[i] ?? '').length)))
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visible(c).length))).join('  ').trimEnd()
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visible(c).length)))
+      .join('  ')
+      .trimEnd()
   return [line(header.map(h => chalk.bold(h))), ...rows.map(r => line(r))].join('\n') + '\n'
 }

@@ -4,7 +4,14 @@ import {confirm, password} from '@inquirer/prompts'
 
 /** The masked claim-token prompt; the token is never echoed. */
 export async function promptToken(): Promise<string> {
-  return password({mask: '*', message: 'Netdata Cloud claim token (Space → Connect nodes):', validate: v => (v.trim() === '' ? 'the token is required' : true)}, {output: process.stderr})
+  return password(
+    {
+      mask: '*',
+      message: 'Netdata Cloud claim token (Space → Connect nodes):',
+      validate: v => (v.trim() === '' ? 'the token is required' : true),
+    },
+    {output: process.stderr},
+  )
 }
 
 /** A yes/no question that defaults to no. */

@@ -8,7 +8,13 @@ export function renderStatus(r: StatusReport): string {
   const c = colors()
   const rows: [string, string][] = []
   const a = r.agent
-  rows.push(['Agent', `${a.version ?? 'version unknown'} (${a.era}), ${a.kind} install at ${a.root}${a.netdata ? '' : ' — no netdata binary found'}`], ['Directories', `config ${a.configDir}, state ${a.libDir}, runs as ${a.runAsUser}`])
+  rows.push(
+    [
+      'Agent',
+      `${a.version ?? 'version unknown'} (${a.era}), ${a.kind} install at ${a.root}${a.netdata ? '' : ' — no netdata binary found'}`,
+    ],
+    ['Directories', `config ${a.configDir}, state ${a.libDir}, runs as ${a.runAsUser}`],
+  )
   if (r.build) {
     const impl = r.build.aclk.implementations.length > 0 ? `; ACLK ${r.build.aclk.implementations.join(' + ')}` : ''
     const text = `can reach Cloud: ${SUPPORT[r.build.support]}${r.build.reason ? ` (${r.build.reason})` : ''}${impl}`
@@ -17,16 +23,39 @@ export function renderStatus(r: StatusReport): string {
   const cc = r.cloudConf
   rows.push(
     ['cloud.conf', `${cc.path}${cc.exists ? '' : ' (absent: agent defaults apply)'}`],
-    ['  enabled', `${cc.enabled.effective}${cc.enabled.value === undefined ? '' : ` (= ${cc.enabled.value})`} [${cc.enabled.source}]${cc.enabled.note ? ` — ${cc.enabled.note}` : ''}`],
+    [
+      '  enabled',
+      `${cc.enabled.effective}${cc.enabled.value === undefined ? '' : ` (= ${cc.enabled.value})`} [${cc.enabled.source}]${cc.enabled.note ? ` — ${cc.enabled.note}` : ''}`,
+    ],
     ['  url', `${cc.url.value} [${cc.url.source}]`],
     ['  proxy', `${cc.proxy.value} [${cc.proxy.source}] → ${cc.effectiveProxy.value ?? 'direct'}`],
   )
   const im = r.implementation
-  rows.push(['ACLK impl.', `${im.configured ? `${im.configured.value} (netdata.conf:${im.configured.line})` : 'not set'}; ${im.eraRule}`])
+  rows.push([
+    'ACLK impl.',
+    `${im.configured ? `${im.configured.value} (netdata.conf:${im.configured.line})` : 'not set'}; ${im.eraRule}`,
+  ])
   const cl = r.claim
-  rows.push(['Claim', cl.claimed ? `claimed, id ${cl.claimId} [${cl.source}]` : cl.claimId ? `claim id ${cl.claimId} is unusable` : 'not claimed'])
-  const keys = !cl.privateKey.file.exists ? 'no key pair' : `private ${cl.privateKey.file.mode} ${cl.privateKey.file.owner}${cl.privateKey.parses ? '' : ' (does not parse)'}, public ${cl.publicKey.file.exists ? (cl.keysMatch ? 'matches' : cl.keysMatch === false ? c.red('does NOT match') : 'unchecked') : 'missing'}`
-  rows.push(['Keys', keys], ['cloud.d', cl.cloudDir.exists ? `${cl.cloudDir.path} ${cl.cloudDir.mode} ${cl.cloudDir.owner}:${cl.cloudDir.group}` : `${cl.cloudDir.path} (absent)`])
+  rows.push([
+    'Claim',
+    cl.claimed
+      ? `claimed, id ${cl.claimId} [${cl.source}]`
+      : cl.claimId
+        ? `claim id ${cl.claimId} is unusable`
+        : 'not claimed',
+  ])
+  const keys = !cl.privateKey.file.exists
+    ? 'no key pair'
+    : `private ${cl.privateKey.file.mode} ${cl.privateKey.file.owner}${cl.privateKey.parses ? '' : ' (does not parse)'}, public ${cl.publicKey.file.exists ? (cl.keysMatch ? 'matches' : cl.keysMatch === false ? c.red('does NOT match') : 'unchecked') : 'missing'}`
+  rows.push(
+    ['Keys', keys],
+    [
+      'cloud.d',
+      cl.cloudDir.exists
+        ? `${cl.cloudDir.path} ${cl.cloudDir.mode} ${cl.cloudDir.owner}:${cl.cloudDir.group}`
+        : `${cl.cloudDir.path} (absent)`,
+    ],
+  )
   const run = r.running
   let agentText: string
   if (r.offline) agentText = 'not asked (--offline)'
@@ -34,20 +63,33 @@ export function renderStatus(r: StatusReport): string {
   else {
     const i = run.info ?? {}
     agentText = `${a.agentUrl}: ${run.version ?? ''} cloud-available ${i.cloudAvailable}, cloud-enabled ${i.cloudEnabled}, claimed ${i.agentClaimed}, online ${run.online}`
-    if (run.cloud?.status) agentText += `; cloud.status ${run.cloud.status}${run.cloud.reason ? ` (${run.cloud.reason})` : ''}`
+    if (run.cloud?.status)
+      agentText += `; cloud.status ${run.cloud.status}${run.cloud.reason ? ` (${run.cloud.reason})` : ''}`
   }
 
   rows.push(['Running agent', agentText])
-  if (r.serviceEnv.length > 0) rows.push(['Service env', r.serviceEnv.map(e => `${e.name}=${e.value} [${e.source}]`).join('; ')])
+  if (r.serviceEnv.length > 0)
+    rows.push(['Service env', r.serviceEnv.map(e => `${e.name}=${e.value} [${e.source}]`).join('; ')])
   const width = Math.max(...rows.map(([k]) => k.length))
   let out = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n'
   if (r.findings.length > 0) {
-    out += '\n' + r.findings.map(f => `${f.level === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${f.message}${f.fix ? `\n     fix: ${f.fix}` : ''}`).join('\n') + '\n'
+    out +=
+      '\n' +
+      r.findings
+        .map(
+          f =>
+            `${f.level === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${f.message}${f.fix ? `\n     fix: ${f.fix}` : ''}`,
+        )
+        .join('\n') +
+      '\n'
   }
 
   const v = r.verdict
   const head = {
-    'cannot-link': c.red('CANNOT LINK'), linked: c.green('LINKED'), 'not-linked': c.yellow('NOT LINKED'), 'offline-ok': c.green('OK (files)'),
+    'cannot-link': c.red('CANNOT LINK'),
+    linked: c.green('LINKED'),
+    'not-linked': c.yellow('NOT LINKED'),
+    'offline-ok': c.green('OK (files)'),
   }[v.state]
   out += `\n${head}: ${v.message}\n`
   if (v.fix) out += `  Fix: ${v.fix}\n`

@@ -43,7 +43,10 @@ describe('parseBuildinfo: every era', () => {
       assert.equal(b.aclk.switchable, impls.length === 2)
       assert.equal(b.installType, installType)
       // nothing in a well-formed output is left unrecognised (the JSON repair note aside)
-      assert.deepEqual(b.unrecognised.filter(l => !l.startsWith('(note)')), [])
+      assert.deepEqual(
+        b.unrecognised.filter(l => !l.startsWith('(note)')),
+        [],
+      )
     })
   }
 
@@ -74,12 +77,15 @@ describe('parseBuildinfo: every era', () => {
   })
 
   test('garbage is an unknown-format error naming the source and quoting the first line', () => {
-    assert.throws(() => parseBuildinfo('hello world\nfoo: bar\n', 'ticket.txt'), (error: unknown) => {
-      assert.ok(error instanceof UserError)
-      assert.equal(error.code, 'badInput')
-      assert.match(error.message, /^ticket\.txt: unknown buildinfo format \(first line: "hello world"\)/)
-      return true
-    })
+    assert.throws(
+      () => parseBuildinfo('hello world\nfoo: bar\n', 'ticket.txt'),
+      (error: unknown) => {
+        assert.ok(error instanceof UserError)
+        assert.equal(error.code, 'badInput')
+        assert.match(error.message, /^ticket\.txt: unknown buildinfo format \(first line: "hello world"\)/)
+        return true
+      },
+    )
     assert.throws(() => parseBuildinfo('{"a": 1}', 'x.json'), /unknown buildinfo JSON/)
     assert.throws(() => parseBuildinfo('{"features": {', 'x.json'), /not valid buildinfo JSON/)
   })

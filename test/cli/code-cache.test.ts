@@ -1,11 +1,23 @@
-// bin/load-bundle.js: the bundle runs the same with its V8 code cache, without it, with one V8 rejects and with one made
+// bin/load-bundle.js: the bundle runs the same with its V8 code cache, without it, with one V8 rejects and with one
+// made
 // from another cli.cjs; a cache is written again only where it should be. Each case loads the bundle in a child
 // process (a code cache is per process), on a copy of dist/bundle in a temp dir when it changes files.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {
-  appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync,
-  rmSync, symlinkSync, utimesSync, writeFileSync,
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
 } from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
@@ -15,8 +27,14 @@ import {ROOT, runCli} from '../helpers/cli.js'
 const BUNDLE = join(ROOT, 'dist/bundle/cli.cjs')
 const BUILDINFO = join(ROOT, 'test/fixtures/buildinfo/D-v1.37.1-debian.txt')
 
-/** Loads `file` with bin/load-bundle.js in a fresh process, runs `buildinfo --file …` (--json unless `text`); returns the cache state and the output. */
-function load(file: string, options: {env?: NodeJS.ProcessEnv; text?: boolean; uid?: number} = {}): {cache: string; stdout: string} {
+/**
+ * Loads `file` with bin/load-bundle.js in a fresh process, runs `buildinfo --file …` (--json unless `text`); returns
+ * the cache state and the output.
+ */
+function load(
+  file: string,
+  options: {env?: NodeJS.ProcessEnv; text?: boolean; uid?: number} = {},
+): {cache: string; stdout: string} {
   const root = join(file, '../../..') // oclif finds package.json there, whose commands target is this same file
   const args = ['buildinfo', '--file', BUILDINFO, ...(options.text ? [] : ['--json'])]
   const script = `import {loadBundle} from ${JSON.stringify(join(ROOT, 'bin/load-bundle.js'))}
@@ -24,9 +42,15 @@ const {cache, exports: cli} = loadBundle(${JSON.stringify(file)})
 process.stderr.write('cache=' + cache + '\\n')
 await cli.execute({args: ${JSON.stringify(args)}, dir: ${JSON.stringify(join(root, 'bin/run.js'))}})`
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8', env: {
-      ...process.env, NETDATA_CLOUD_NO_CODE_CACHE: '', NO_COLOR: '1', ...options.env,
-    }, timeout: 30_000, uid: options.uid,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      NETDATA_CLOUD_NO_CODE_CACHE: '',
+      NO_COLOR: '1',
+      ...options.env,
+    },
+    timeout: 30_000,
+    uid: options.uid,
   })
   assert.equal(r.status, 0, r.stderr)
   return {cache: /cache=(\w+)/.exec(r.stderr)?.[1] ?? '?', stdout: r.stdout}
@@ -50,7 +74,10 @@ const reference = load(BUNDLE, {env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}})
 
 test('the build made a cache this Node accepts, and the output is the same as without it', () => {
   assert.ok(existsSync(`${BUNDLE}.cache`), 'dist/bundle/cli.cjs.cache is missing: scripts/bundle.mjs makes it')
-  assert.match(readFileSync(`${BUNDLE}.cache`).subarray(0, 80).toString('latin1'), /^netdata-cloud code cache 1 \d+ \d+\n/)
+  assert.match(
+    readFileSync(`${BUNDLE}.cache`).subarray(0, 80).toString('latin1'),
+    /^netdata-cloud code cache 1 \d+ \d+\n/,
+  )
   const withCache = load(BUNDLE)
   assert.equal(withCache.cache, 'used')
   assert.equal(reference.cache, 'off')
@@ -62,7 +89,11 @@ test('bin/run.js prints the same with and without the cache (help, a command, an
   for (const args of [['--help'], ['buildinfo', '--file', BUILDINFO], ['buildinfo', '--file', '/nonexistent']]) {
     const cached = runCli(args)
     const plain = runCli(args, {env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}})
-    assert.deepEqual([cached.code, cached.stdout, cached.stderr], [plain.code, plain.stdout, plain.stderr], args.join(' '))
+    assert.deepEqual(
+      [cached.code, cached.stdout, cached.stderr],
+      [plain.code, plain.stdout, plain.stderr],
+      args.join(' '),
+    )
   }
 })
 
@@ -113,22 +144,26 @@ test('a cache made from another cli.cjs is not used, even when the length is the
   }
 })
 
-test('the cache is not written where the directory belongs to someone else, nor with NETDATA_CLOUD_NO_CODE_CACHE', {skip: process.getuid?.() === 0 ? false : 'needs root to chown the directory'}, () => {
-  const dir = copyOfBundle()
-  try {
-    const file = join(dir, 'cli.cjs')
-    assert.equal(load(file, {env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}}).cache, 'off')
-    assert.ok(!existsSync(`${file}.cache`))
+test(
+  'the cache is not written where the directory belongs to someone else, nor with NETDATA_CLOUD_NO_CODE_CACHE',
+  {skip: process.getuid?.() === 0 ? false : 'needs root to chown the directory'},
+  () => {
+    const dir = copyOfBundle()
+    try {
+      const file = join(dir, 'cli.cjs')
+      assert.equal(load(file, {env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}}).cache, 'off')
+      assert.ok(!existsSync(`${file}.cache`))
 
-    chownSync(dir, 65_534, 65_534) // nobody: root may write there, but the directory is not root's
-    assert.equal(load(file).cache, 'none')
-    assert.ok(!existsSync(`${file}.cache`), 'root wrote a cache into a directory it does not own')
+      chownSync(dir, 65_534, 65_534) // nobody: root may write there, but the directory is not root's
+      assert.equal(load(file).cache, 'none')
+      assert.ok(!existsSync(`${file}.cache`), 'root wrote a cache into a directory it does not own')
 
-    // nobody, who owns it, does write one (and may read the bundle: 0644 from copyFileSync under umask 022)
-    assert.equal(load(file, {uid: 65_534}).cache, 'none')
-    assert.ok(existsSync(`${file}.cache`))
-    assert.equal(load(file).cache, 'used')
-  } finally {
-    removeCopy(dir)
-  }
-})
+      // nobody, who owns it, does write one (and may read the bundle: 0644 from copyFileSync under umask 022)
+      assert.equal(load(file, {uid: 65_534}).cache, 'none')
+      assert.ok(existsSync(`${file}.cache`))
+      assert.equal(load(file).cache, 'used')
+    } finally {
+      removeCopy(dir)
+    }
+  },
+)

@@ -12,7 +12,10 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
 
 test('the README exit-code table lists every code of src/errors.ts, with its number and meaning', () => {
   for (const [code, exit] of Object.entries(EXIT)) {
-    assert.ok(readme.includes(`| ${exit} | \`${code}\` | ${EXIT_MEANING[code as ErrorCode]} |`), `README row for ${code}`)
+    assert.ok(
+      readme.includes(`| ${exit} | \`${code}\` | ${EXIT_MEANING[code as ErrorCode]} |`),
+      `README row for ${code}`,
+    )
   }
 
   const rows = readme.split('\n').filter(l => /^\| \d+ \| `\w+` \|/.test(l))
@@ -44,7 +47,11 @@ test('the README command reference is what `oclif readme` generates from the com
     cpSync(join(ROOT, 'dist'), join(dir, 'dist'), {recursive: true})
     cpSync(join(ROOT, 'bin'), join(dir, 'bin'), {recursive: true})
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
-    execFileSync(join(ROOT, 'node_modules/.bin/oclif'), ['readme', '--no-aliases'], {cwd: dir, env: {...process.env, NODE_TEST_CONTEXT: undefined, OCLIF_SKIP_UPDATE_CHECK: '1'}, stdio: 'ignore'})
+    execFileSync(join(ROOT, 'node_modules/.bin/oclif'), ['readme', '--no-aliases'], {
+      cwd: dir,
+      env: {...process.env, NODE_TEST_CONTEXT: undefined, OCLIF_SKIP_UPDATE_CHECK: '1'},
+      stdio: 'ignore',
+    })
     const block = (text: string) => text.slice(text.indexOf('<!-- commands -->'), text.indexOf('<!-- commandsstop -->'))
     assert.equal(block(readme), block(readFileSync(join(dir, 'README.md'), 'utf8')))
   } finally {

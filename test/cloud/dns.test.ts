@@ -22,11 +22,12 @@ test('systemLookup: past its timeout the child is killed and the answer is ETIME
   assert.deepEqual(await pending, {addresses: [], error: 'ECANCELLED'})
 })
 
-test('childProcessLookup speaks net.connect\'s lookup: one address, all of them, a family filter, an error with a code', async () => {
+test("childProcessLookup speaks net.connect's lookup: one address, all of them, a family filter, an error with a code", async () => {
   const lookup = childProcessLookup(10_000)
-  const call = (host: string, options: {all?: boolean; family?: number | string}) => new Promise<any[]>(resolve => {
-    lookup(host, options, (...args) => resolve(args))
-  })
+  const call = (host: string, options: {all?: boolean; family?: number | string}) =>
+    new Promise<any[]>(resolve => {
+      lookup(host, options, (...args) => resolve(args))
+    })
   assert.deepEqual(await call('localhost', {}), [null, '127.0.0.1', 4])
   assert.deepEqual(await call('localhost', {all: true}), [null, [{address: '127.0.0.1', family: 4}]])
   const [error] = await call('localhost', {family: 6})

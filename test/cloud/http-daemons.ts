@@ -1,10 +1,9 @@
-// Loopback daemons for the HTTPS-client and claim tests: a throw-away TLS certificate, a node HTTPS server, and the real
+// Loopback daemons for the HTTPS-client and claim tests: a throw-away TLS certificate, a node HTTPS server, and the
+// real
 // tinyproxy / danted from Debian (shared/fixtures/proxies), each started directly and stopped by its own pid.
 import {execFileSync, spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {
-  mkdtempSync, readFileSync, rmSync, writeFileSync,
-} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer as createHttps, type Server} from 'node:https'
 import {createServer as createNet, connect as netConnect} from 'node:net'
 import type {IncomingMessage, ServerResponse} from 'node:http'
@@ -26,24 +25,34 @@ export async function freePort(): Promise<number> {
 
 /** A self-signed certificate for localhost/127.0.0.1 (also the CA to trust). */
 export function makeCert(dir: string): {certPath: string; cert: string; key: string} {
-  execFileSync('openssl', ['req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    join(dir, 'server.key'),
-    '-out',
-    join(dir, 'server.crt'),
-    '-days',
-    '30',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1'], {stdio: 'ignore'})
-  return {cert: readFileSync(join(dir, 'server.crt'), 'utf8'), certPath: join(dir, 'server.crt'), key: readFileSync(join(dir, 'server.key'), 'utf8')}
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'server.key'),
+      '-out',
+      join(dir, 'server.crt'),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    {stdio: 'ignore'},
+  )
+  return {
+    cert: readFileSync(join(dir, 'server.crt'), 'utf8'),
+    certPath: join(dir, 'server.crt'),
+    key: readFileSync(join(dir, 'server.key'), 'utf8'),
+  }
 }
 
 export interface TestHttps {
@@ -53,7 +62,11 @@ export interface TestHttps {
   close: () => Promise<void>
 }
 
-export async function startHttps(dir: string, handler: (req: IncomingMessage, res: ServerResponse) => void, listenPort = 0): Promise<TestHttps> {
+export async function startHttps(
+  dir: string,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  listenPort = 0,
+): Promise<TestHttps> {
   const {cert, certPath, key} = makeCert(dir)
   const server: Server = createHttps({cert, key}, handler)
   const sockets = new Set<import('node:stream').Duplex>()
@@ -105,8 +118,15 @@ async function waitPort(port: number, ready: (data: Buffer) => boolean, probe: B
 export async function startTinyproxy(auth?: {user: string; pass: string}, extraConf = ''): Promise<Daemon> {
   const dir = mkdtempSync('/tmp/nc-tinyproxy.')
   const port = await freePort()
-  const template = readFileSync(join(SHARED, 'fixtures/proxies', auth ? 'tinyproxy-auth.conf' : 'tinyproxy.conf'), 'utf8')
-  const conf = template.replaceAll('@PORT@', String(port)).replaceAll('@USER@', auth?.user ?? '').replaceAll('@PASS@', auth?.pass ?? '') + extraConf
+  const template = readFileSync(
+    join(SHARED, 'fixtures/proxies', auth ? 'tinyproxy-auth.conf' : 'tinyproxy.conf'),
+    'utf8',
+  )
+  const conf =
+    template
+      .replaceAll('@PORT@', String(port))
+      .replaceAll('@USER@', auth?.user ?? '')
+      .replaceAll('@PASS@', auth?.pass ?? '') + extraConf
   writeFileSync(join(dir, 'tinyproxy.conf'), conf)
   const child = spawn('/usr/bin/tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], {stdio: 'ignore'})
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
@@ -139,7 +159,10 @@ export async function startDanted(auth?: {pass: string}): Promise<Daemon & {user
 
   const template = readFileSync(join(SHARED, 'fixtures/proxies', user ? 'danted-auth.conf' : 'danted.conf'), 'utf8')
   writeFileSync(join(dir, 'danted.conf'), template.replaceAll('@PORT@', String(port)).replaceAll('@USER@', user ?? ''))
-  const child = spawn('/usr/sbin/danted', ['-f', join(dir, 'danted.conf'), '-p', join(dir, 'danted.pid')], {detached: true, stdio: 'ignore'})
+  const child = spawn('/usr/sbin/danted', ['-f', join(dir, 'danted.conf'), '-p', join(dir, 'danted.pid')], {
+    detached: true,
+    stdio: 'ignore',
+  })
   const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
   await waitPort(port, d => d[0] === 5, Buffer.from([5, 1, 0]))
   return {

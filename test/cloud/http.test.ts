@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
-import {
-  httpsRequest, parseProxy, proxyFromEnv,
-} from '../../src/cloud/http.js'
+import {httpsRequest, parseProxy, proxyFromEnv} from '../../src/cloud/http.js'
 import {UserError} from '../../src/base/errors.js'
 import {redactUrl} from '../../src/base/secrets.js'
-import {
-  type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps,
-} from './http-daemons.js'
+import {type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps} from './http-daemons.js'
 
 async function failure(p: Promise<unknown>): Promise<UserError> {
   try {
@@ -45,8 +39,15 @@ describe('parseProxy / proxyFromEnv', () => {
     const p = proxyFromEnv({HTTPS_PROXY: 'h:3128'}, 'https://app.netdata.cloud')
     assert.ok(p.kind === 'http' && p.url.host === 'h:3128')
     assert.equal(p.source, 'env (HTTPS_PROXY)')
-    assert.equal(proxyFromEnv({https_proxy: 'http://h:1', no_proxy: '.netdata.cloud'}, 'https://app.netdata.cloud').kind, 'none')
-    assert.equal(proxyFromEnv({http_proxy: 'http://h:1'}, 'https://app.netdata.cloud').kind, 'none', 'curl uses https_proxy for https')
+    assert.equal(
+      proxyFromEnv({https_proxy: 'http://h:1', no_proxy: '.netdata.cloud'}, 'https://app.netdata.cloud').kind,
+      'none',
+    )
+    assert.equal(
+      proxyFromEnv({http_proxy: 'http://h:1'}, 'https://app.netdata.cloud').kind,
+      'none',
+      'curl uses https_proxy for https',
+    )
   })
 
   test('redactUrl hides the password', () => {
@@ -79,8 +80,12 @@ describe('httpsRequest against loopback servers', () => {
         res.writeHead(200, {'content-type': 'application/json'})
         res.end(JSON.stringify({body, method: req.method}))
       })
-    });
-    [proxy, authProxy, socks] = await Promise.all([startTinyproxy(), startTinyproxy({pass: 'pw123', user: 'u1'}), startDanted()])
+    })
+    ;[proxy, authProxy, socks] = await Promise.all([
+      startTinyproxy(),
+      startTinyproxy({pass: 'pw123', user: 'u1'}),
+      startDanted(),
+    ])
   })
 
   after(async () => {
@@ -115,31 +120,51 @@ describe('httpsRequest against loopback servers', () => {
 
   test('a stalled server → timeout at the deadline, not later', async () => {
     const t = performance.now()
-    const e = await failure(httpsRequest({method: 'GET', url: `${server.url}/stall`}, {caFile: server.caPath, timeoutMs: 400}))
+    const e = await failure(
+      httpsRequest({method: 'GET', url: `${server.url}/stall`}, {caFile: server.caPath, timeoutMs: 400}),
+    )
     const ms = performance.now() - t
     assert.equal(e.code, 'timeout')
     assert.ok(ms >= 380 && ms < 2000, `took ${ms} ms`)
   })
 
   test('an answer over the size cap → cloudApi', async () => {
-    const e = await failure(httpsRequest({method: 'GET', url: `${server.url}/big`}, {caFile: server.caPath, maxBytes: 50_000}))
+    const e = await failure(
+      httpsRequest({method: 'GET', url: `${server.url}/big`}, {caFile: server.caPath, maxBytes: 50_000}),
+    )
     assert.equal(e.code, 'cloudApi')
     assert.match(e.message, /larger than 50000 bytes/)
   })
 
   test('through tinyproxy (CONNECT)', async () => {
-    const r = await httpsRequest({method: 'GET', url: `${server.url}/p`}, {caFile: server.caPath, proxy: `http://127.0.0.1:${proxy.port}`})
+    const r = await httpsRequest(
+      {method: 'GET', url: `${server.url}/p`},
+      {caFile: server.caPath, proxy: `http://127.0.0.1:${proxy.port}`},
+    )
     assert.equal(r.status, 200)
     assert.equal(r.proxy.kind, 'http')
   })
 
   test('tinyproxy with Basic auth: right credentials ok; none → 407 proxy; wrong → 401 proxy', async () => {
-    const ok = await httpsRequest({method: 'GET', url: `${server.url}/p`}, {caFile: server.caPath, proxy: `http://u1:pw123@127.0.0.1:${authProxy.port}`})
+    const ok = await httpsRequest(
+      {method: 'GET', url: `${server.url}/p`},
+      {caFile: server.caPath, proxy: `http://u1:pw123@127.0.0.1:${authProxy.port}`},
+    )
     assert.equal(ok.status, 200)
-    const none = await failure(httpsRequest({method: 'GET', url: `${server.url}/p`}, {caFile: server.caPath, proxy: `http://127.0.0.1:${authProxy.port}`}))
+    const none = await failure(
+      httpsRequest(
+        {method: 'GET', url: `${server.url}/p`},
+        {caFile: server.caPath, proxy: `http://127.0.0.1:${authProxy.port}`},
+      ),
+    )
     assert.equal(none.code, 'proxy')
     assert.match(none.message, /407/)
-    const wrong = await failure(httpsRequest({method: 'GET', url: `${server.url}/p`}, {caFile: server.caPath, proxy: `http://u1:bad@127.0.0.1:${authProxy.port}`}))
+    const wrong = await failure(
+      httpsRequest(
+        {method: 'GET', url: `${server.url}/p`},
+        {caFile: server.caPath, proxy: `http://u1:bad@127.0.0.1:${authProxy.port}`},
+      ),
+    )
     assert.equal(wrong.code, 'proxy')
     assert.match(wrong.message, /401/)
     assert.doesNotMatch(wrong.message, /bad@/)
@@ -147,34 +172,57 @@ describe('httpsRequest against loopback servers', () => {
 
   test('tinyproxy cannot reach the target → proxy (500 to CONNECT)', async () => {
     const port = await freePort()
-    const e = await failure(httpsRequest({method: 'GET', url: `https://127.0.0.1:${port}/`}, {caFile: server.caPath, proxy: `http://127.0.0.1:${proxy.port}`}))
+    const e = await failure(
+      httpsRequest(
+        {method: 'GET', url: `https://127.0.0.1:${port}/`},
+        {caFile: server.caPath, proxy: `http://127.0.0.1:${proxy.port}`},
+      ),
+    )
     assert.equal(e.code, 'proxy')
     assert.match(e.message, /500/)
   })
 
   test('proxy port closed → proxy', async () => {
     const port = await freePort()
-    const e = await failure(httpsRequest({method: 'GET', url: `${server.url}/`}, {caFile: server.caPath, proxy: `http://127.0.0.1:${port}`, timeoutMs: 3000}))
+    const e = await failure(
+      httpsRequest(
+        {method: 'GET', url: `${server.url}/`},
+        {caFile: server.caPath, proxy: `http://127.0.0.1:${port}`, timeoutMs: 3000},
+      ),
+    )
     assert.equal(e.code, 'proxy')
   })
 
   test('an HTTP proxy URL pointing at a SOCKS server ends at the deadline (no reconnect storm)', async () => {
     const t = performance.now()
-    const e = await failure(httpsRequest({method: 'GET', url: `${server.url}/`}, {caFile: server.caPath, proxy: `http://127.0.0.1:${socks.port}`, timeoutMs: 500}))
+    const e = await failure(
+      httpsRequest(
+        {method: 'GET', url: `${server.url}/`},
+        {caFile: server.caPath, proxy: `http://127.0.0.1:${socks.port}`, timeoutMs: 500},
+      ),
+    )
     assert.ok(e.code === 'proxy' || e.code === 'timeout', e.code)
     assert.ok(performance.now() - t < 3000)
   })
 
   test('through danted: socks5 and socks5h', async () => {
     for (const scheme of ['socks5', 'socks5h']) {
-      const r = await httpsRequest({body: 'b', method: 'PUT', url: `${server.url}/s`}, {caFile: server.caPath, proxy: `${scheme}://127.0.0.1:${socks.port}`})
+      const r = await httpsRequest(
+        {body: 'b', method: 'PUT', url: `${server.url}/s`},
+        {caFile: server.caPath, proxy: `${scheme}://127.0.0.1:${socks.port}`},
+      )
       assert.equal(r.status, 200, scheme)
       assert.equal(JSON.parse(r.body).body, 'b')
     }
   })
 
   test('danted refuses a blocked destination → proxy', async () => {
-    const e = await failure(httpsRequest({method: 'GET', url: `https://127.0.0.2:${server.port}/`}, {caFile: server.caPath, proxy: `socks5://127.0.0.1:${socks.port}`}))
+    const e = await failure(
+      httpsRequest(
+        {method: 'GET', url: `https://127.0.0.2:${server.port}/`},
+        {caFile: server.caPath, proxy: `socks5://127.0.0.1:${socks.port}`},
+      ),
+    )
     assert.equal(e.code, 'proxy')
     assert.match(e.message, /NotAllowed|SOCKS/)
   })

@@ -3,14 +3,10 @@
 // (`.cloud.conf.netdata-cloud-*.tmp`, which the agent never opens) and our lock is left; the next run cleans those.
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
-import {
-  mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
-} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {ConfigDocument} from '../../src/config/document.js'
 import {LOCK_NAME} from '../../src/config/lock.js'
@@ -19,7 +15,8 @@ import {ROOT} from '../helpers/cli.js'
 
 const ITERATIONS = 200
 // large enough that a write takes a while (a torn write would show), distinct enough to tell apart
-const version = (n: number) => `[global]\n\tenabled = ${n % 2 ? 'yes' : 'no'}\n\t# generation ${n}\n${'#'.repeat(200_000)}\n`
+const version = (n: number) =>
+  `[global]\n\tenabled = ${n % 2 ? 'yes' : 'no'}\n\t# generation ${n}\n${'#'.repeat(200_000)}\n`
 
 describe('writer crash safety (kill -9)', () => {
   let dir: string
@@ -30,7 +27,14 @@ describe('writer crash safety (kill -9)', () => {
     bundle = join(dir, 'write.mjs')
     // a plain-JS bundle of write.ts: a child starts without tsx's compile step
     // (esbuild comes with tsx)
-    const b = spawnSync(join(ROOT, 'node_modules/.bin/esbuild'), [join(ROOT, 'src/config/write.ts'), '--bundle', '--format=esm', '--platform=node', '--log-level=error', `--outfile=${bundle}`])
+    const b = spawnSync(join(ROOT, 'node_modules/.bin/esbuild'), [
+      join(ROOT, 'src/config/write.ts'),
+      '--bundle',
+      '--format=esm',
+      '--platform=node',
+      '--log-level=error',
+      `--outfile=${bundle}`,
+    ])
     assert.equal(b.status, 0, String(b.stderr))
     mkdirSync(join(dir, 'cloud.d'))
   })
@@ -63,7 +67,12 @@ describe('writer crash safety (kill -9)', () => {
       seen.add(m[1])
       for (const name of readdirSync(join(dir, 'cloud.d'))) {
         if (name === 'cloud.conf') continue
-        assert.ok(name === LOCK_NAME || name.startsWith(`${LOCK_NAME}.`) || /^\.cloud\.conf\.netdata-cloud-[\da-f]+\.tmp$/.test(name), `iteration ${i}: unexpected file ${name}`)
+        assert.ok(
+          name === LOCK_NAME ||
+            name.startsWith(`${LOCK_NAME}.`) ||
+            /^\.cloud\.conf\.netdata-cloud-[\da-f]+\.tmp$/.test(name),
+          `iteration ${i}: unexpected file ${name}`,
+        )
         if (name.endsWith('.tmp')) strays++
       }
     }
@@ -72,8 +81,14 @@ describe('writer crash safety (kill -9)', () => {
     // the kills landed at different points: many different generations survived, and some runs died mid-write
     assert.ok(seen.size > 1, `several generations survived (${seen.size})`)
     writeFileAtomically(target, version(0))
-    assert.deepEqual(readdirSync(join(dir, 'cloud.d')), ['cloud.conf'], 'the next run removed stray temps and the stale lock')
-    console.log(`# crash test: ${ITERATIONS} kills in ${ms} ms, ${seen.size} distinct surviving generations, ${strays} stray temps seen (all ours, removed by the next run)`)
+    assert.deepEqual(
+      readdirSync(join(dir, 'cloud.d')),
+      ['cloud.conf'],
+      'the next run removed stray temps and the stale lock',
+    )
+    console.log(
+      `# crash test: ${ITERATIONS} kills in ${ms} ms, ${seen.size} distinct surviving generations, ${strays} stray temps seen (all ours, removed by the next run)`,
+    )
   })
 
   test('a temp file of ours is never a name the agent reads', () => {

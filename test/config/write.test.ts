@@ -2,19 +2,32 @@
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
 import {
-  chmodSync, chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync,
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {lookupUser} from '../../src/agent/accounts.js'
 import {UserError} from '../../src/base/errors.js'
 import {unifiedDiff} from '../../src/config/diff.js'
 import {acquireLock, LOCK_NAME} from '../../src/config/lock.js'
 import {
-  type FileOwner, MODES, readFileForEdit, updateFileAtomically, writeFileAtomically,
+  type FileOwner,
+  MODES,
+  readFileForEdit,
+  updateFileAtomically,
+  writeFileAtomically,
 } from '../../src/config/write.js'
 import {ROOT} from '../helpers/cli.js'
 
@@ -57,11 +70,13 @@ describe('writeFileAtomically', () => {
 
   after(() => rmSync(dir, {force: true, recursive: true}))
 
-  test('a new cloud.conf gets the agent\'s owner and 0770; cloud.d is created 0770 for the agent', () => {
+  test("a new cloud.conf gets the agent's owner and 0770; cloud.d is created 0770 for the agent", () => {
     const lib = join(dir, 'new-lib')
     mkdirSync(lib)
     const r = writeFileAtomically(join(lib, 'cloud.d/cloud.conf'), '[global]\n\tenabled = yes\n', {
-      createDir: {mode: MODES.cloudDir, owner: netdata}, mode: MODES.cloudConf, owner: netdata,
+      createDir: {mode: MODES.cloudDir, owner: netdata},
+      mode: MODES.cloudConf,
+      owner: netdata,
     })
     assert.equal(r.created, true)
     const f = statSync(join(lib, 'cloud.d/cloud.conf'))
@@ -91,13 +106,23 @@ describe('writeFileAtomically', () => {
     writeFileSync(victim, 'root:secret-hash:19000::::::\n', {mode: 0o600})
     const before = statSync(victim)
     symlinkSync(victim, join(cloudDir, 'cloud.conf'))
-    expectUserError(() => writeFileAtomically(join(cloudDir, 'cloud.conf'), '[global]\n\tenabled = no\n', {owner: netdata}), 'permission', /cloud\.d\/cloud\.conf: is a symbolic link \(to .*shadow\).*refusing/)
+    expectUserError(
+      () => writeFileAtomically(join(cloudDir, 'cloud.conf'), '[global]\n\tenabled = no\n', {owner: netdata}),
+      'permission',
+      /cloud\.d\/cloud\.conf: is a symbolic link \(to .*shadow\).*refusing/,
+    )
     expectUserError(() => readFileForEdit(join(cloudDir, 'cloud.conf')), 'permission', /symbolic link/)
     expectUserError(() => updateFileAtomically(join(cloudDir, 'cloud.conf'), () => 'x'), 'permission', /symbolic link/)
     const now = statSync(victim)
     assert.equal(readFileSync(victim, 'utf8'), 'root:secret-hash:19000::::::\n')
-    assert.deepEqual([now.uid, now.gid, now.mode, now.mtimeMs, now.ino], [before.uid, before.gid, before.mode, before.mtimeMs, before.ino])
-    assert.ok(lstatSync(join(cloudDir, 'cloud.conf')).isSymbolicLink(), 'the link itself is left for the admin to inspect')
+    assert.deepEqual(
+      [now.uid, now.gid, now.mode, now.mtimeMs, now.ino],
+      [before.uid, before.gid, before.mode, before.mtimeMs, before.ino],
+    )
+    assert.ok(
+      lstatSync(join(cloudDir, 'cloud.conf')).isSymbolicLink(),
+      'the link itself is left for the admin to inspect',
+    )
     assert.deepEqual(readdirSync(cloudDir), ['cloud.conf'])
   })
 
@@ -108,7 +133,11 @@ describe('writeFileAtomically', () => {
     const etc = join(dir, 'etc-like')
     mkdirSync(etc)
     symlinkSync(etc, join(lib, 'cloud.d'))
-    expectUserError(() => writeFileAtomically(join(lib, 'cloud.d/cloud.conf'), 'x'), 'permission', /cloud\.d: is a symbolic link .* a directory another user can write/)
+    expectUserError(
+      () => writeFileAtomically(join(lib, 'cloud.d/cloud.conf'), 'x'),
+      'permission',
+      /cloud\.d: is a symbolic link .* a directory another user can write/,
+    )
     assert.deepEqual(readdirSync(etc), [])
   })
 
@@ -127,7 +156,11 @@ describe('writeFileAtomically', () => {
     const victim = join(dir, 'hardlink/victim')
     writeFileSync(victim, 'secret\n')
     linkSync(victim, join(cloudDir, 'cloud.conf'))
-    expectUserError(() => updateFileAtomically(join(cloudDir, 'cloud.conf'), t => t + 'x'), 'permission', /2 hard links/)
+    expectUserError(
+      () => updateFileAtomically(join(cloudDir, 'cloud.conf'), t => t + 'x'),
+      'permission',
+      /2 hard links/,
+    )
     assert.equal(readFileSync(victim, 'utf8'), 'secret\n')
   })
 
@@ -154,15 +187,28 @@ describe('writeFileAtomically', () => {
     assert.deepEqual(readdirSync(join(dir, 'temps')).sort(), ['.keep-me', 'cloud.conf'])
   })
 
-  test('the lock: a live holder → `locked` with its pid; a dead holder\'s lock is broken', async () => {
+  test("the lock: a live holder → `locked` with its pid; a dead holder's lock is broken", async () => {
     const d = join(dir, 'locked')
     mkdirSync(d)
-    const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       const {acquireLock} = await import(${JSON.stringify(join(ROOT, 'src/config/lock.ts'))})
-      acquireLock(${JSON.stringify(d)}); console.log('held'); setTimeout(() => {}, 60000)`], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']})
+      acquireLock(${JSON.stringify(d)}); console.log('held'); setTimeout(() => {}, 60000)`,
+      ],
+      {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']},
+    )
     await new Promise<void>(resolve => holder.stdout!.on('data', b => String(b).includes('held') && resolve()))
     const t0 = Date.now()
-    const e = expectUserError(() => writeFileAtomically(join(d, 'f.conf'), 'x', {lockWaitMs: 300}), 'locked', new RegExp(`pid ${holder.pid}`))
+    const e = expectUserError(
+      () => writeFileAtomically(join(d, 'f.conf'), 'x', {lockWaitMs: 300}),
+      'locked',
+      new RegExp(`pid ${holder.pid}`),
+    )
     assert.ok(Date.now() - t0 >= 300, 'it waited for the holder first')
     assert.equal(e.exitCode, 30)
     holder.kill('SIGKILL')
@@ -180,12 +226,22 @@ describe('writeFileAtomically', () => {
   test('two concurrent writers serialise: 2 × 40 read-modify-write updates lose none', async () => {
     const p = join(dir, 'counter.conf')
     writeFileSync(p, '0')
-    const writer = () => new Promise<number | null>(resolve => {
-      const c = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const writer = () =>
+      new Promise<number | null>(resolve => {
+        const c = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '-e',
+            `
         const {updateFileAtomically} = await import(${JSON.stringify(join(ROOT, 'src/config/write.ts'))})
-        for (let i = 0; i < 40; i++) updateFileAtomically(${JSON.stringify(p)}, (t) => String(Number(t) + 1), {lockWaitMs: 20000})`], {cwd: ROOT, stdio: 'inherit'})
-      c.once('exit', resolve)
-    })
+        for (let i = 0; i < 40; i++) updateFileAtomically(${JSON.stringify(p)}, (t) => String(Number(t) + 1), {lockWaitMs: 20000})`,
+          ],
+          {cwd: ROOT, stdio: 'inherit'},
+        )
+        c.once('exit', resolve)
+      })
     assert.deepEqual(await Promise.all([writer(), writer()]), [0, 0])
     assert.equal(readFileSync(p, 'utf8'), '80')
   })

@@ -1,20 +1,14 @@
 // The emulator's endpoints, driven by independent clients: curl (HTTPS with the CA file), mqtt.js over wss.
 import assert from 'node:assert/strict'
-import {
-  mkdtempSync, readFileSync, rmSync, statSync,
-} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import mqtt from 'mqtt'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
-import {
-  claim, curl, decryptChallenge, json, makeNode, otpExchange,
-} from './clients.js'
+import {claim, curl, decryptChallenge, json, makeNode, otpExchange} from './clients.js'
 
 describe('emulator start-up', () => {
   // start-up time is measured by `npm run bench` (no timed assertions in tests); here: fresh starts each work
@@ -70,7 +64,15 @@ describe('emulator endpoints', () => {
       ['empty hostname', {node: {id: node.claimId, hostname: ''}}, 422, 'ErrInvalidNodeName'],
       ['unknown room', {rooms: ['00000000-0000-0000-0000-000000000000']}, 422, 'ErrInvalidRoomID'],
       ['not a key', {publicKey: 'hello'}, 422, 'ErrInvalidPublicKey'],
-      ['EC key', {publicKey: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEn1LlwLN/KB/Ds2xl8FvoP6SY3ZhgrtoH0dYUk7ADH9VeLDPBh5oZ8+F2hbZbOsG6HAmG8e4ti/3V0Nyj/7u1+g==\n-----END PUBLIC KEY-----\n'}, 422, 'ErrInvalidPublicKey'],
+      [
+        'EC key',
+        {
+          publicKey:
+            '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEn1LlwLN/KB/Ds2xl8FvoP6SY3ZhgrtoH0dYUk7ADH9VeLDPBh5oZ8+F2hbZbOsG6HAmG8e4ti/3V0Nyj/7u1+g==\n-----END PUBLIC KEY-----\n',
+        },
+        422,
+        'ErrInvalidPublicKey',
+      ],
     ]
     for (const [what, overrides, status, key, pathId] of cases) {
       const r = await claim(emu, node, overrides, pathId)
@@ -89,7 +91,10 @@ describe('emulator endpoints', () => {
     await claim(emu, node)
     const r = await curl(emu, [`${emu.url}/api/v1/env?v=1.37.1&cap=proto,ctx&claim_id=${node.claimId}`])
     assert.match(r.statusLine, /^HTTP\/1\.1 200 /)
-    assert.ok(r.headers.some(h => h.toLowerCase() === `content-length: ${Buffer.byteLength(r.body)}`), r.headers.join('|'))
+    assert.ok(
+      r.headers.some(h => h.toLowerCase() === `content-length: ${Buffer.byteLength(r.body)}`),
+      r.headers.join('|'),
+    )
     assert.ok(!r.headers.some(h => /^transfer-encoding/i.test(h)))
     for (const h of r.headers) assert.ok(h.length < 256, h)
   })
@@ -110,7 +115,10 @@ describe('emulator endpoints', () => {
       assert.equal(env.encoding, encoding, query)
       assert.deepEqual(env.capabilities, capabilities, query)
       assert.equal(env.authEndpoint, `${emu.url}/api/v1/auth`)
-      assert.deepEqual(env.transports, [{type: 'MQTTv5', endpoint: `wss://localhost:${emu.port}/mqtt`}, {type: 'MQTTv3', endpoint: `wss://localhost:${emu.port}/mqtt`}])
+      assert.deepEqual(env.transports, [
+        {type: 'MQTTv5', endpoint: `wss://localhost:${emu.port}/mqtt`},
+        {type: 'MQTTv3', endpoint: `wss://localhost:${emu.port}/mqtt`},
+      ])
       assert.deepEqual(env.backoff, {base: 2, maxSeconds: 1024, minSeconds: 0})
     }
 
@@ -118,7 +126,9 @@ describe('emulator endpoints', () => {
     const noId = await curl(emu, [`${emu.url}/api/v1/env?v=2.0.0&cap=proto`])
     assert.equal(noId.status, 400)
     // the host the client asked for is the host in the URLs, when the certificate names it
-    const byIp = await curl(emu, [`https://127.0.0.1:${emu.port}/api/v1/env?v=2.11.0&cap=proto&claim_id=${node.claimId}`])
+    const byIp = await curl(emu, [
+      `https://127.0.0.1:${emu.port}/api/v1/env?v=2.11.0&cap=proto&claim_id=${node.claimId}`,
+    ])
     assert.equal(json(byIp).authEndpoint, `https://127.0.0.1:${emu.port}/api/v1/auth`)
   })
 
@@ -131,18 +141,40 @@ describe('emulator endpoints', () => {
     assert.equal(b64.length, 344)
     const secret = decryptChallenge(node, b64)
     assert.equal(secret.length, 32)
-    const wrong = await curl(emu, ['-X', 'POST', '-d', JSON.stringify({response: Buffer.alloc(32).toString('base64')}), `${emu.url}/api/v1/auth/node/${node.claimId}/password`])
+    const wrong = await curl(emu, [
+      '-X',
+      'POST',
+      '-d',
+      JSON.stringify({response: Buffer.alloc(32).toString('base64')}),
+      `${emu.url}/api/v1/auth/node/${node.claimId}/password`,
+    ])
     assert.equal(wrong.status, 401)
     assert.deepEqual(Object.keys(json(wrong)), ['errorCode', 'errorMsgKey', 'errorMessage'])
     // one answer per challenge: the right answer after a wrong one needs a new challenge
-    const late = await curl(emu, ['-X', 'POST', '-d', JSON.stringify({response: secret.toString('base64')}), `${emu.url}/api/v1/auth/node/${node.claimId}/password`])
+    const late = await curl(emu, [
+      '-X',
+      'POST',
+      '-d',
+      JSON.stringify({response: secret.toString('base64')}),
+      `${emu.url}/api/v1/auth/node/${node.claimId}/password`,
+    ])
     assert.equal(late.status, 401)
 
     const eras: [string, string, string[], string[]][] = [
       ['1.33.0', 'json', ['chart', 'alarms', 'meta', 'inbox-cmd'], ['agent-connection']],
-      ['1.35.1', 'json,proto', ['agent-connection', 'alarm-log', 'alarm-health', 'alarm-snapshot'], ['contexts-snapshot']],
+      [
+        '1.35.1',
+        'json,proto',
+        ['agent-connection', 'alarm-log', 'alarm-health', 'alarm-snapshot'],
+        ['contexts-snapshot'],
+      ],
       ['1.38.1', 'proto,ctx', ['contexts-snapshot', 'alarm-log', 'node-instance-collectors'], ['alarm-log-v2']],
-      ['1.39.0', 'proto,ctx', ['alarm-log-v2', 'alarm-checkpoint', 'alarm-config', 'alarm-snapshot-v2', 'chart', 'alarms', 'meta'], ['alarm-log', 'alarm-health']],
+      [
+        '1.39.0',
+        'proto,ctx',
+        ['alarm-log-v2', 'alarm-checkpoint', 'alarm-config', 'alarm-snapshot-v2', 'chart', 'alarms', 'meta'],
+        ['alarm-log', 'alarm-health'],
+      ],
       ['2.11.0', 'proto,ctx', ['alarm-log-v2', 'inbox-cmd-v1', 'node-instance-manifest'], ['alarm-snapshot']],
     ]
     for (const [version, cap, present, absent] of eras) {
@@ -166,16 +198,31 @@ describe('emulator endpoints', () => {
     assert.equal((await curl(emu, [`${emu.url}/nowhere`])).status, 404)
     // an authEndpoint with a trailing slash makes agents send `//node/…`: tolerated
     assert.equal((await curl(emu, [`${emu.url}/api/v1/auth//node/${makeNode().claimId}/challenge`])).status, 404)
-    assert.equal(json(await curl(emu, [`${emu.url}/api/v1/auth//node/${makeNode().claimId}/challenge`])).errorMsgKey, 'ErrNodeNotFound')
+    assert.equal(
+      json(await curl(emu, [`${emu.url}/api/v1/auth//node/${makeNode().claimId}/challenge`])).errorMsgKey,
+      'ErrNodeNotFound',
+    )
   })
 
   for (const protocolVersion of [5, 4] as const) {
     test(`MQTT ${protocolVersion === 5 ? '5' : '3.1.1'} over wss: issued credentials → CONNACK 0 and a recorded session; wrong password refused`, async () => {
       const node = makeNode()
       await claim(emu, node)
-      const creds = json(await otpExchange(emu, node, protocolVersion === 5 ? '2.11.0' : '1.34.0', protocolVersion === 5 ? 'proto,ctx' : 'json,proto'))
+      const creds = json(
+        await otpExchange(
+          emu,
+          node,
+          protocolVersion === 5 ? '2.11.0' : '1.34.0',
+          protocolVersion === 5 ? 'proto,ctx' : 'json,proto',
+        ),
+      )
       const base = {
-        ca: emu.caPem, clientId: creds.clientID, connectTimeout: 3000, protocolVersion, reconnectPeriod: 0, username: creds.username,
+        ca: emu.caPem,
+        clientId: creds.clientID,
+        connectTimeout: 3000,
+        protocolVersion,
+        reconnectPeriod: 0,
+        username: creds.username,
       }
       const refused = await new Promise<any>(resolve => {
         const c = mqtt.connect(`wss://localhost:${emu.port}/mqtt`, {...base, password: 'wrong'})
@@ -188,10 +235,17 @@ describe('emulator endpoints', () => {
       assert.equal(refused.code, protocolVersion === 5 ? 0x86 : 4)
 
       const will = {
-        payload: Buffer.from('gone'), qos: 1 as const, retain: false, topic: `/agent/${node.claimId}/outbound/v1/agent-connection`,
+        payload: Buffer.from('gone'),
+        qos: 1 as const,
+        retain: false,
+        topic: `/agent/${node.claimId}/outbound/v1/agent-connection`,
       }
       const client = await mqtt.connectAsync(`wss://localhost:${emu.port}/mqtt`, {
-        ...base, keepalive: 60, password: creds.password, will, ...(protocolVersion === 5 ? {properties: {topicAliasMaximum: 65_535}} : {}),
+        ...base,
+        keepalive: 60,
+        password: creds.password,
+        will,
+        ...(protocolVersion === 5 ? {properties: {topicAliasMaximum: 65_535}} : {}),
       })
       await client.subscribeAsync(`/agent/${node.claimId}/inbound/cmd`, {qos: 1})
       await client.publishAsync(`/agent/${node.claimId}/outbound/v1/agent-connection`, 'hello', {qos: 1})
@@ -208,7 +262,10 @@ describe('emulator endpoints', () => {
       assert.equal(await got, `/agent/${node.claimId}/inbound/cmd do-it`)
       await client.endAsync()
 
-      const rec = await emu.records.waitFor('connections', c => c.clientId === creds.clientID && c.connack === 0 && c.disconnect !== undefined)
+      const rec = await emu.records.waitFor(
+        'connections',
+        c => c.clientId === creds.clientID && c.connack === 0 && c.disconnect !== undefined,
+      )
       assert.equal(rec.protocolVersion, protocolVersion)
       assert.deepEqual(rec.subprotocols, ['mqtt'])
       assert.equal(rec.will?.topic, will.topic)
@@ -234,7 +291,11 @@ describe('emulator state dir', () => {
   test('tokens, rooms and claimed nodes survive a restart; state.json is written atomically, mode 0600', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'emu-state-'))
     try {
-      const first = await startEmulator({rooms: ['11111111-2222-3333-4444-555555555555'], stateDir: dir, tokens: ['token-from-flag-123456']})
+      const first = await startEmulator({
+        rooms: ['11111111-2222-3333-4444-555555555555'],
+        stateDir: dir,
+        tokens: ['token-from-flag-123456'],
+      })
       const node = makeNode()
       assert.equal((await claim(first, node)).status, 204)
       await first.close()

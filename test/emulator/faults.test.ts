@@ -1,26 +1,36 @@
 // Every named fault, observed from outside: curl, openssl s_client, mqtt.js over wss.
 import assert from 'node:assert/strict'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {connect as tlsConnect} from 'node:tls'
 
 import mqtt from 'mqtt'
 
+import {type Emulator, FAULTS, parseFaults, startEmulator} from '../../src/emulator/index.js'
 import {
-  type Emulator, FAULTS, parseFaults, startEmulator,
-} from '../../src/emulator/index.js'
-import {
-  claim, curl, curlCount, decryptChallenge, json, makeNode, type NodeIdentity, otpExchange, sClient,
+  claim,
+  curl,
+  curlCount,
+  decryptChallenge,
+  json,
+  makeNode,
+  type NodeIdentity,
+  otpExchange,
+  sClient,
 } from './clients.js'
 
 /** The bytes of one answer, read until the server closes (for answers curl does not show). */
 function rawRequest(emu: Emulator, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({
-      ca: emu.caPem, host: '127.0.0.1', port: emu.port, servername: 'localhost',
-    }, () => socket.end(request))
+    const socket = tlsConnect(
+      {
+        ca: emu.caPem,
+        host: '127.0.0.1',
+        port: emu.port,
+        servername: 'localhost',
+      },
+      () => socket.end(request),
+    )
     let data = ''
     socket.setEncoding('utf8')
     socket.setTimeout(5000, () => socket.destroy(new Error('timeout')))
@@ -34,14 +44,24 @@ function rawRequest(emu: Emulator, request: string): Promise<string> {
 
 describe('fault syntax', () => {
   test('NAME[:NUMBER][@ENDPOINT], comma lists, defaults', () => {
-    assert.deepEqual(parseFaults(['slow:2000@env,stall@mqtt']).map(f => [f.name, f.arg, f.endpoint]), [['slow', 2000, 'env'], ['stall', undefined, 'mqtt']])
+    assert.deepEqual(
+      parseFaults(['slow:2000@env,stall@mqtt']).map(f => [f.name, f.arg, f.endpoint]),
+      [
+        ['slow', 2000, 'env'],
+        ['stall', undefined, 'mqtt'],
+      ],
+    )
     assert.equal(parseFaults(['connack-refused'])[0].arg, 0x87)
     assert.equal(parseFaults(['retry-after'])[0].arg, 60)
   })
 
   test('bad specs are refused with the syntax in the fix', () => {
     for (const bad of ['nope', 'slow', 'stall:3', 'slow:10@nowhere', 'env-500@claim', 'expired-cert@env', 'slow:x']) {
-      assert.throws(() => parseFaults([bad]), (error: any) => error.code === 'badInput' && /NAME\[:NUMBER]\[@ENDPOINT]|applies to/.test(error.fix), bad)
+      assert.throws(
+        () => parseFaults([bad]),
+        (error: any) => error.code === 'badInput' && /NAME\[:NUMBER]\[@ENDPOINT]|applies to/.test(error.fix),
+        bad,
+      )
     }
   })
 })
@@ -54,7 +74,13 @@ describe('faults', () => {
   const connect = (e: Emulator, creds: any, protocolVersion: 4 | 5) =>
     new Promise<{error?: any; client?: mqtt.MqttClient}>(resolve => {
       const c = mqtt.connect(`wss://localhost:${e.port}/mqtt`, {
-        ca: e.caPem, clientId: creds.clientID, connectTimeout: 1500, password: creds.password, protocolVersion, reconnectPeriod: 0, username: creds.username,
+        ca: e.caPem,
+        clientId: creds.clientID,
+        connectTimeout: 1500,
+        password: creds.password,
+        protocolVersion,
+        reconnectPeriod: 0,
+        username: creds.username,
       })
       c.on('connect', () => resolve({client: c}))
       c.on('error', error => {
@@ -73,7 +99,29 @@ describe('faults', () => {
   after(async () => emu.close())
 
   test('every fault has a test below', () => {
-    const tested = ['expired-cert', 'not-yet-valid-cert', 'self-signed', 'wrong-host-cert', 'token-rejected', 'room-invalid', 'already-claimed', 'claim-in-progress', 'env-500', 'env-bad-json', 'env-no-mqttv5', 'challenge-wrong-key', 'password-rejected', 'banned', 'retry-after', 'no-upgrade', 'connack-refused', 'drop-after-connect', 'slow', 'stall', 'flood']
+    const tested = [
+      'expired-cert',
+      'not-yet-valid-cert',
+      'self-signed',
+      'wrong-host-cert',
+      'token-rejected',
+      'room-invalid',
+      'already-claimed',
+      'claim-in-progress',
+      'env-500',
+      'env-bad-json',
+      'env-no-mqttv5',
+      'challenge-wrong-key',
+      'password-rejected',
+      'banned',
+      'retry-after',
+      'no-upgrade',
+      'connack-refused',
+      'drop-after-connect',
+      'slow',
+      'stall',
+      'flood',
+    ]
     assert.deepEqual(Object.keys(FAULTS).sort(), tested.sort())
   })
 
@@ -116,8 +164,14 @@ describe('faults', () => {
     const r = await claim(emu, node)
     // curl takes 102 for an interim answer: it shows the status line (what the v1 script reads), not the body
     assert.match(r.raw, /^HTTP\/1\.1 102 Processing\r\n/)
-    const raw = await rawRequest(emu, `PUT /api/v1/spaces/nodes/${node.claimId} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}`)
-    assert.match(raw, /^HTTP\/1\.1 102 Processing\r\n[\s\S]*\r\n\r\n\{"errorCode":"[^"]+","errorMsgKey":"ErrProcessingClaim"/)
+    const raw = await rawRequest(
+      emu,
+      `PUT /api/v1/spaces/nodes/${node.claimId} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}`,
+    )
+    assert.match(
+      raw,
+      /^HTTP\/1\.1 102 Processing\r\n[\s\S]*\r\n\r\n\{"errorCode":"[^"]+","errorMsgKey":"ErrProcessingClaim"/,
+    )
     emu.setFaults([])
   })
 
@@ -131,9 +185,15 @@ describe('faults', () => {
     assert.equal(r.status, 200)
     assert.throws(() => JSON.parse(r.body))
     emu.setFaults(['env-no-mqttv5'])
-    assert.deepEqual(json(await env(emu)).transports.map((t: any) => t.type), ['MQTTv3'])
+    assert.deepEqual(
+      json(await env(emu)).transports.map((t: any) => t.type),
+      ['MQTTv3'],
+    )
     emu.setFaults([])
-    assert.deepEqual(json(await env(emu)).transports.map((t: any) => t.type), ['MQTTv5', 'MQTTv3'])
+    assert.deepEqual(
+      json(await env(emu)).transports.map((t: any) => t.type),
+      ['MQTTv5', 'MQTTv3'],
+    )
   })
 
   test('challenge-wrong-key: the node key cannot decrypt it', async () => {
@@ -196,7 +256,10 @@ describe('faults', () => {
       assert.ok(flood.bytes > 1 << 20, `flood gave ${flood.bytes} bytes`)
       // leave a stalled request open while closing
       const pending = curl(own, ['--max-time', '5', `${own.url}/api/v1/env?claim_id=${node.claimId}`])
-      await own.records.waitFor('requests', q => q.faults.includes('stall@env') && own.records.requests.filter(x => x.endpoint === 'env').length >= 2)
+      await own.records.waitFor(
+        'requests',
+        q => q.faults.includes('stall@env') && own.records.requests.filter(x => x.endpoint === 'env').length >= 2,
+      )
       const t = performance.now()
       await own.close()
       assert.ok(performance.now() - t < 500, `close took ${performance.now() - t} ms`)
@@ -209,7 +272,19 @@ describe('faults', () => {
   test('MQTT faults: no-upgrade, connack-refused:CODE, drop-after-connect, stall, slow, flood', async () => {
     const creds = json(await otpExchange(emu, node))
     emu.setFaults(['no-upgrade'])
-    const upgrade = await curl(emu, ['-H', 'Upgrade: websocket', '-H', 'Connection: Upgrade', '-H', 'Sec-WebSocket-Version: 13', '-H', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', '-H', 'Sec-WebSocket-Protocol: mqtt', `${emu.url}/mqtt`])
+    const upgrade = await curl(emu, [
+      '-H',
+      'Upgrade: websocket',
+      '-H',
+      'Connection: Upgrade',
+      '-H',
+      'Sec-WebSocket-Version: 13',
+      '-H',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      '-H',
+      'Sec-WebSocket-Protocol: mqtt',
+      `${emu.url}/mqtt`,
+    ])
     assert.equal(upgrade.status, 400)
     assert.ok((await connect(emu, creds, 5)).error)
 

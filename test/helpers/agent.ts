@@ -4,7 +4,16 @@
 // every test process (and every developer running tests) on this machine.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {
-  chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync,
+  chownSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
 } from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
@@ -106,10 +115,14 @@ export async function startAgent(extraConf = ''): Promise<TestAgent> {
   const confPath = join(dir, 'etc/netdata.conf')
   writeFileSync(confPath, template.replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port)) + extraConf)
   writeFileSync(join(dir, 'etc/.opt-out-from-anonymous-statistics'), '')
-  for (const p of [dir, ...['etc', 'lib', 'cache', 'log'].map(d => join(dir, d)), confPath]) chownSync(p, user.uid, user.gid)
+  for (const p of [dir, ...['etc', 'lib', 'cache', 'log'].map(d => join(dir, d)), confPath])
+    chownSync(p, user.uid, user.gid)
   const child: ChildProcess = spawn('/usr/sbin/netdata', ['-c', confPath, '-D'], {
     env: {
-      DO_NOT_TRACK: '1', HOME: '/root', LANG: 'C.UTF-8', PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+      DO_NOT_TRACK: '1',
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
     },
     stdio: ['ignore', 'ignore', 'ignore'],
   })
@@ -135,7 +148,12 @@ export async function startAgent(extraConf = ''): Promise<TestAgent> {
   }
 
   return {
-    confPath, dir, pid: child.pid!, port, stop, url,
+    confPath,
+    dir,
+    pid: child.pid!,
+    port,
+    stop,
+    url,
   }
 }
 

@@ -13,7 +13,10 @@ export interface CliRun {
   json?: any
 }
 
-export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string} = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string} = {},
+): CliRun {
   const r = spawnSync(process.execPath, [`${ROOT}/bin/run.js`, ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
@@ -27,7 +30,10 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; input?
   } catch {}
 
   return {
-    code: r.status, json, stderr: r.stderr, stdout: r.stdout,
+    code: r.status,
+    json,
+    stderr: r.stderr,
+    stdout: r.stdout,
   }
 }
 
@@ -71,7 +77,10 @@ export async function runProcess(file: string, args: string[], options: RunOptio
   } catch {}
 
   return {
-    code, json, stderr, stdout,
+    code,
+    json,
+    stderr,
+    stdout,
   }
 }
 

@@ -3,13 +3,9 @@
 // wrapper that records its own /proc/self/cmdline and /proc/self/environ before exec'ing the real binary; the token
 // must appear in none of them, nor in stdout, stderr or the JSON.
 import assert from 'node:assert/strict'
-import {
-  chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync,
-} from 'node:fs'
+import {chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/base/errors.js'
@@ -21,10 +17,13 @@ const ROOM = '3a3b3c3d-1111-4222-8333-944445555666'
 
 function wrapper(dir: string, name: string, real: string, log: string): string {
   const path = join(dir, name)
-  writeFileSync(path, `#!/bin/sh
+  writeFileSync(
+    path,
+    `#!/bin/sh
 { printf '%s ARGV ' ${name}; tr '\\0' ' ' < /proc/$$/cmdline; printf '\\n%s ENV ' ${name}; tr '\\0' ' ' < /proc/$$/environ; printf '\\n'; } >> ${log}
 exec ${real} "$@"
-`)
+`,
+  )
   chmodSync(path, 0o755)
   return path
 }
@@ -67,8 +66,19 @@ describe('claim with the real Debian agent', () => {
           return 'absent'
         }
       })()
-      const flags = ['--netdata', netdata, '--config-dir', join(agent.dir, 'etc'), '--lib-dir', lib, '--agent-url', agent.url]
-      const r = await cli(['claim', ...flags, '--url', emu.url, '--rooms', ROOM, '--json'], {env: {NETDATA_CLAIM_TOKEN: TOKEN}})
+      const flags = [
+        '--netdata',
+        netdata,
+        '--config-dir',
+        join(agent.dir, 'etc'),
+        '--lib-dir',
+        lib,
+        '--agent-url',
+        agent.url,
+      ]
+      const r = await cli(['claim', ...flags, '--url', emu.url, '--rooms', ROOM, '--json'], {
+        env: {NETDATA_CLAIM_TOKEN: TOKEN},
+      })
       assert.equal(r.code, EXIT.noAclk, r.stdout + r.stderr)
       assert.equal(r.json.error.code, 'noAclk')
       assert.match(r.json.error.message, /v1\.37\.1.*without Netdata Cloud support.*--disable-cloud/)
@@ -77,20 +87,25 @@ describe('claim with the real Debian agent', () => {
       assert.match(text.stderr, /cannot be claimed/)
       assert.match(text.stderr, /Try this: install a build with Netdata Cloud support/)
       for (const out of [r.stdout, r.stderr, text.stdout, text.stderr]) assert.ok(!out.includes(TOKEN))
-      assert.equal(listing(), before, 'nothing written in the agent\'s lib dir')
+      assert.equal(listing(), before, "nothing written in the agent's lib dir")
       assert.ok(!readdirSync(join(agent.dir, 'etc')).includes('claim.conf'))
       assert.equal(emu.records.claims.length, 0, 'no request sent')
       assert.ok(alive(agent.pid), 'the agent still runs')
       assert.ok(await agentAnswers(agent))
-      assert.equal((() => {
-        try {
-          return readdirSync('/var/lib/netdata/cloud.d').sort().join(',')
-        } catch {
-          return 'absent'
-        }
-      })(), realCloudD)
+      assert.equal(
+        (() => {
+          try {
+            return readdirSync('/var/lib/netdata/cloud.d').sort().join(',')
+          } catch {
+            return 'absent'
+          }
+        })(),
+        realCloudD,
+      )
       // the real claim script refuses the same build with its exit 3 (parity check, with a dummy token)
-      const script = await import('node:child_process').then(cp => cp.spawnSync('/usr/sbin/netdata-claim.sh', ['-token=dummy', '-daemon-not-running'], {encoding: 'utf8'}))
+      const script = await import('node:child_process').then(cp =>
+        cp.spawnSync('/usr/sbin/netdata-claim.sh', ['-token=dummy', '-daemon-not-running'], {encoding: 'utf8'}),
+      )
       assert.equal(script.status, 3)
     })
   })
@@ -101,21 +116,44 @@ describe('claim with the real Debian agent', () => {
       const lib = mkdtempSync('/tmp/nc-claim-scanlib.')
       try {
         // a cloud-capable build (fixture) claims against the emulator, then talks to the running agent with netdatacli
-        const flags = ['--netdata', netdata, '--config-dir', join(agent.dir, 'etc'), '--lib-dir', lib, '--agent-url', agent.url]
-        const ok = await cli(['claim', ...flags, '--buildinfo-file', V1, '--url', emu.url, '--ca', emu.caPath, '--rooms', ROOM, '--json'], {env: {NETDATA_CLAIM_TOKEN: TOKEN}})
+        const flags = [
+          '--netdata',
+          netdata,
+          '--config-dir',
+          join(agent.dir, 'etc'),
+          '--lib-dir',
+          lib,
+          '--agent-url',
+          agent.url,
+        ]
+        const ok = await cli(
+          ['claim', ...flags, '--buildinfo-file', V1, '--url', emu.url, '--ca', emu.caPath, '--rooms', ROOM, '--json'],
+          {env: {NETDATA_CLAIM_TOKEN: TOKEN}},
+        )
         assert.equal(ok.code, 0, ok.stdout + ok.stderr)
         assert.equal(ok.json.result.agent.state, 'failed', 'the --disable-cloud agent refuses reload-claiming-state')
         assert.match(ok.json.result.agent.messages.join('\n'), /cannot be claimed/)
         // text mode with the token on stdin and the refusal path (netdata -W buildinfo children)
         const text = await cli(['claim', ...flags, '--url', emu.url, '--token-stdin'], {input: TOKEN + '\n'})
         assert.equal(text.code, EXIT.noAclk)
-        const dry = await cli(['claim', ...flags, '--buildinfo-file', V1, '--url', emu.url, '--dry-run', '--force'], {env: {NETDATA_CLAIM_TOKEN: TOKEN}})
+        const dry = await cli(['claim', ...flags, '--buildinfo-file', V1, '--url', emu.url, '--dry-run', '--force'], {
+          env: {NETDATA_CLAIM_TOKEN: TOKEN},
+        })
         assert.equal(dry.code, 0, dry.stderr)
         const children = readFileSync(log, 'utf8')
         assert.ok((children.match(/^netdatacli ARGV /gm) ?? []).length >= 3, `netdatacli children seen:\n${children}`)
         assert.ok((children.match(/^netdata ARGV /gm) ?? []).length > 0, 'netdata children seen')
         assert.match(children, /netdatacli ARGV .*reload-claiming-state/)
-        const everything = [ok.stdout, ok.stderr, JSON.stringify(ok.json), text.stdout, text.stderr, dry.stdout, dry.stderr, children].join('\n')
+        const everything = [
+          ok.stdout,
+          ok.stderr,
+          JSON.stringify(ok.json),
+          text.stdout,
+          text.stderr,
+          dry.stdout,
+          dry.stderr,
+          children,
+        ].join('\n')
         const hits = everything.split(TOKEN).length - 1 + (everything.split(TOKEN.slice(4, -4)).length - 1)
         assert.equal(hits, 0, 'the token (or its middle) appears nowhere')
         assert.match(dry.stdout, /\*\*\*\*3d4e5f|\*\*\*\*4e5f/)
@@ -125,12 +163,21 @@ describe('claim with the real Debian agent', () => {
     })
   })
 
-  test('unclaim with the running agent: claimed_id removed and backed up, the agent\'s refusal of reload reported, a restart asked for', async () => {
+  test("unclaim with the running agent: claimed_id removed and backed up, the agent's refusal of reload reported, a restart asked for", async () => {
     await withAgent(async agent => {
       const lib = join(agent.dir, 'lib')
       const id = '5e5e5e5e-1111-4222-8333-944445555666'
       writeFileSync(join(lib, 'cloud.d', 'claimed_id'), id)
-      const flags = ['--netdata', netdata, '--config-dir', join(agent.dir, 'etc'), '--lib-dir', lib, '--agent-url', agent.url]
+      const flags = [
+        '--netdata',
+        netdata,
+        '--config-dir',
+        join(agent.dir, 'etc'),
+        '--lib-dir',
+        lib,
+        '--agent-url',
+        agent.url,
+      ]
       const r = await cli(['unclaim', ...flags, '--yes', '--json'])
       assert.equal(r.code, 0, r.stdout + r.stderr)
       assert.equal(r.json.result.oldClaimId, id)

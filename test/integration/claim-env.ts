@@ -1,14 +1,10 @@
 // Shared set-up for the claim integration tests: the built CLI run asynchronously (the emulator lives in this
 // process, so a blocking spawnSync would starve it), and a throw-away agent layout with real owners.
-import {
-  chownSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync,
-} from 'node:fs'
+import {chownSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {lookupUser} from '../../src/agent/accounts.js'
-import {
-  type CliRun, ROOT, runCliAsync, type RunOptions,
-} from '../helpers/cli.js'
+import {type CliRun, ROOT, runCliAsync, type RunOptions} from '../helpers/cli.js'
 
 export type Run = CliRun
 
@@ -46,7 +42,12 @@ export function makeLayout(token: string, guid = true): Layout {
   const tokenFile = join(dir, 'token')
   writeFileSync(tokenFile, token + '\n', {mode: 0o600})
   return {
-    cloudDir: join(lib, 'cloud.d'), dir, etc, flags: ['--config-dir', etc, '--lib-dir', lib], lib, tokenFile,
+    cloudDir: join(lib, 'cloud.d'),
+    dir,
+    etc,
+    flags: ['--config-dir', etc, '--lib-dir', lib],
+    lib,
+    tokenFile,
   }
 }
 

@@ -4,29 +4,31 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {constants, createPrivateKey, privateDecrypt} from 'node:crypto'
 import {
-  chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {lookupGroup, lookupUser} from '../../src/agent/accounts.js'
 import {httpsRequest} from '../../src/cloud/http.js'
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/base/errors.js'
-import {
-  type Daemon, freePort, startHttps, startTinyproxy, type TestHttps,
-} from '../cloud/http-daemons.js'
-import {
-  cli, type Layout, makeLayout, snapshot, V1, V147, V2,
-} from './claim-env.js'
+import {type Daemon, freePort, startHttps, startTinyproxy, type TestHttps} from '../cloud/http-daemons.js'
+import {cli, type Layout, makeLayout, snapshot, V1, V147, V2} from './claim-env.js'
 import {ROOT} from '../helpers/cli.js'
 
 const TOKEN = 'tok-Integration-9f8e7d6c5b4a'
 const ROOM = '2a2b2c2d-1111-4222-8333-944445555666'
 const user = lookupUser('netdata')!
-const {default: Ajv} = await import('ajv') as any
+const {default: Ajv} = (await import('ajv')) as any
 const ajv = new Ajv({allErrors: true, strict: false})
 const schema = (name: string) => JSON.parse(readFileSync(join(ROOT, 'schemas', `${name}.json`), 'utf8'))
 /** every --json document of the run, checked against schemas/ at the end */
@@ -47,8 +49,29 @@ describe('claim and unclaim against the emulator', () => {
     return l
   }
 
-  const claim = async (l: Layout, extra: string[], options: {build?: string; url?: string; env?: NodeJS.ProcessEnv} = {}) => {
-    const r = await cli(['claim', ...l.flags, '--buildinfo-file', options.build ?? V1, '--token-file', l.tokenFile, '--url', options.url ?? emu.url, '--ca', emu.caPath, '--no-reload', '--json', ...extra], {env: options.env})
+  const claim = async (
+    l: Layout,
+    extra: string[],
+    options: {build?: string; url?: string; env?: NodeJS.ProcessEnv} = {},
+  ) => {
+    const r = await cli(
+      [
+        'claim',
+        ...l.flags,
+        '--buildinfo-file',
+        options.build ?? V1,
+        '--token-file',
+        l.tokenFile,
+        '--url',
+        options.url ?? emu.url,
+        '--ca',
+        emu.caPath,
+        '--no-reload',
+        '--json',
+        ...extra,
+      ],
+      {env: options.env},
+    )
     documents.push(['claim', r.json])
     return r
   }
@@ -88,8 +111,15 @@ describe('claim and unclaim against the emulator', () => {
     assert.equal(res.url, emu.url)
     const claimed = readFileSync(join(l.cloudDir, 'claimed_id'), 'utf8')
     assert.equal(claimed, res.claimId, 'claimed_id holds exactly the UUID, no newline')
-    assert.equal(readFileSync(join(l.cloudDir, 'cloud.conf'), 'utf8'), `# mine\n[global]\n\tenabled = yes\n\tsomething else = kept\n\tcloud base url = ${emu.url}\n`)
-    for (const [name, mode] of [['private.pem', 0o600], ['public.pem', 0o644], ['claimed_id', 0o644]] as const) {
+    assert.equal(
+      readFileSync(join(l.cloudDir, 'cloud.conf'), 'utf8'),
+      `# mine\n[global]\n\tenabled = yes\n\tsomething else = kept\n\tcloud base url = ${emu.url}\n`,
+    )
+    for (const [name, mode] of [
+      ['private.pem', 0o600],
+      ['public.pem', 0o644],
+      ['claimed_id', 0o644],
+    ] as const) {
       const st = statSync(join(l.cloudDir, name))
       assert.equal(st.mode & 0o777, mode, name)
       assert.equal(st.uid, user.uid, name)
@@ -100,7 +130,11 @@ describe('claim and unclaim against the emulator', () => {
     assert.equal(rec.status, 204)
     assert.equal(rec.claimId, res.claimId)
     assert.equal(rec.hostname, 'claim-test-node')
-    assert.ok(res.files.some((f: any) => f.path.endsWith('claimed_id') && f.action === 'created' && f.owner === 'netdata:netdata'))
+    assert.ok(
+      res.files.some(
+        (f: any) => f.path.endsWith('claimed_id') && f.action === 'created' && f.owner === 'netdata:netdata',
+      ),
+    )
 
     // idempotent refusal: already claimed → exit 32, nothing touched, the fix says how to move Spaces
     const before = snapshot(l.dir)
@@ -120,7 +154,11 @@ describe('claim and unclaim against the emulator', () => {
 
   test('v1.47 with --proxy writes cloud.conf proxy; machine GUID created when missing, owned by netdata', async () => {
     const l = layout(false)
-    const r = await claim(l, ['--proxy', 'none', '--hostname', 'other-name', '--id', '0A0B0C0D-1111-4222-8333-944445555666'], {build: V147})
+    const r = await claim(
+      l,
+      ['--proxy', 'none', '--hostname', 'other-name', '--id', '0A0B0C0D-1111-4222-8333-944445555666'],
+      {build: V147},
+    )
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.equal(r.json.result.claimId, '0a0b0c0d-1111-4222-8333-944445555666')
     assert.match(readFileSync(join(l.cloudDir, 'cloud.conf'), 'utf8'), /proxy = none/)
@@ -137,7 +175,18 @@ describe('claim and unclaim against the emulator', () => {
     const nobody = lookupUser('nobody')!
     writeFileSync(join(l.dir, 'ca.pem'), emu.caPem, {mode: 0o644})
     const before = snapshot(l.dir)
-    const args = ['claim', ...l.flags, '--buildinfo-file', V1, '--url', emu.url, '--ca', join(l.dir, 'ca.pem'), '--no-reload', '--json']
+    const args = [
+      'claim',
+      ...l.flags,
+      '--buildinfo-file',
+      V1,
+      '--url',
+      emu.url,
+      '--ca',
+      join(l.dir, 'ca.pem'),
+      '--no-reload',
+      '--json',
+    ]
     const r = await cli(args, {env: {HOME: '/tmp', NETDATA_CLAIM_TOKEN: TOKEN}, gid: nobody.gid, uid: nobody.uid})
     assert.equal(r.code, EXIT.permission, r.stdout + r.stderr)
     assert.match(r.json.error.message, /root or as the agent's user \(netdata\)/)
@@ -151,7 +200,9 @@ describe('claim and unclaim against the emulator', () => {
     const l = layout()
     const command = `${process.execPath} ${join(ROOT, 'bin/run.js')} claim ${l.flags.join(' ')} --buildinfo-file ${V1} --url ${emu.url} --dry-run`
     const out = await new Promise<{code: null | number; text: string}>(resolve => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], {env: {...process.env, NETDATA_CLAIM_TOKEN: undefined, TERM: 'dumb'}})
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: {...process.env, NETDATA_CLAIM_TOKEN: undefined, TERM: 'dumb'},
+      })
       let text = ''
       child.stdout.on('data', d => {
         text += d
@@ -169,7 +220,19 @@ describe('claim and unclaim against the emulator', () => {
     const l = layout()
     const before = snapshot(l.dir)
     const n = emu.records.claims.length
-    const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', emu.url, '--dry-run', '--rooms', ROOM])
+    const r = await cli([
+      'claim',
+      ...l.flags,
+      '--buildinfo-file',
+      V1,
+      '--token-file',
+      l.tokenFile,
+      '--url',
+      emu.url,
+      '--dry-run',
+      '--rooms',
+      ROOM,
+    ])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /PUT https:\/\/localhost:\d+\/api\/v1\/spaces\/nodes\//)
     assert.match(r.stdout, /"token": "\*\*\*\*7d6c5b4a"|\*\*\*\*5b4a/)
@@ -199,8 +262,13 @@ describe('claim and unclaim against the emulator', () => {
   test('403 token rejected → claimRejected', async () => {
     await rejected(['token-rejected'], [], EXIT.claimRejected, /token.*403/)
   })
-  test('422 unknown room (the emulator\'s own check) → claimRejected', async () => {
-    await rejected([], ['--rooms', '99999999-1111-4222-8333-944445555666'], EXIT.claimRejected, /room ids.*ErrInvalidRoomID/)
+  test("422 unknown room (the emulator's own check) → claimRejected", async () => {
+    await rejected(
+      [],
+      ['--rooms', '99999999-1111-4222-8333-944445555666'],
+      EXIT.claimRejected,
+      /room ids.*ErrInvalidRoomID/,
+    )
   })
   test('409 already claimed → claimRejected, fix says a new id', async () => {
     const r = await rejected(['already-claimed'], [], EXIT.claimRejected, /already claimed.*409/)
@@ -223,7 +291,18 @@ describe('claim and unclaim against the emulator', () => {
   })
   test('an untrusted certificate (no --ca) → tls', async () => {
     const l = layout()
-    const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', emu.url, '--no-reload', '--json'])
+    const r = await cli([
+      'claim',
+      ...l.flags,
+      '--buildinfo-file',
+      V1,
+      '--token-file',
+      l.tokenFile,
+      '--url',
+      emu.url,
+      '--no-reload',
+      '--json',
+    ])
     assert.equal(r.code, EXIT.tls, r.stdout)
     assert.ok(!existsSync(join(l.cloudDir, 'claimed_id')))
   })
@@ -239,7 +318,20 @@ describe('claim and unclaim against the emulator', () => {
     test(`${status} ${key} (scripted Cloud) → ${message}`, async () => {
       stubAnswer = {body: JSON.stringify({errorCode: 'c', errorMessage: 'm', errorMsgKey: key}), status}
       const l = layout()
-      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', stub.url, '--ca', stub.caPath, '--no-reload', '--json'])
+      const r = await cli([
+        'claim',
+        ...l.flags,
+        '--buildinfo-file',
+        V1,
+        '--token-file',
+        l.tokenFile,
+        '--url',
+        stub.url,
+        '--ca',
+        stub.caPath,
+        '--no-reload',
+        '--json',
+      ])
       assert.equal(r.code, code, r.stdout + r.stderr)
       assert.match(r.json.error.message, message)
       assert.match(r.json.error.ref, /v1 claim script: exit \d+/)
@@ -248,7 +340,10 @@ describe('claim and unclaim against the emulator', () => {
   }
 
   describe('attempts: sent again as the agent era does (v1: connection failures, same id; v2: also 5xx, a new id each)', () => {
-    const answer = (status: number, key = '') => ({body: key ? JSON.stringify({errorCode: 'c', errorMessage: 'm', errorMsgKey: key}) : '', status})
+    const answer = (status: number, key = '') => ({
+      body: key ? JSON.stringify({errorCode: 'c', errorMessage: 'm', errorMsgKey: key}) : '',
+      status,
+    })
     const idOf = (url: string) => /\/api\/v1\/spaces\/nodes\/([\da-f-]{36})$/.exec(url)?.[1]
 
     test('v2 --direct: 503, 500, then 204 → claimed on the third attempt with its own claim id; each attempt had a new one', async () => {
@@ -256,14 +351,34 @@ describe('claim and unclaim against the emulator', () => {
       stubUrls = []
       stubAnswer = {body: '', status: 204}
       const l = layout()
-      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V2, '--direct', '--token-file', l.tokenFile, '--url', stub.url, '--ca', stub.caPath, '--no-reload', '--json'])
+      const r = await cli([
+        'claim',
+        ...l.flags,
+        '--buildinfo-file',
+        V2,
+        '--direct',
+        '--token-file',
+        l.tokenFile,
+        '--url',
+        stub.url,
+        '--ca',
+        stub.caPath,
+        '--no-reload',
+        '--json',
+      ])
       assert.equal(r.code, 0, r.stdout + r.stderr)
       documents.push(['claim', r.json])
       const ids = stubUrls.map(u => idOf(u))
       assert.equal(ids.length, 3)
       assert.equal(new Set(ids).size, 3, 'a new claim id for each attempt')
       assert.equal(r.json.result.claimId, ids[2])
-      assert.deepEqual(r.json.result.retried.map((a: any) => [a.claimId, a.waitedMs]), [[ids[0], 400], [ids[1], 500]])
+      assert.deepEqual(
+        r.json.result.retried.map((a: any) => [a.claimId, a.waitedMs]),
+        [
+          [ids[0], 400],
+          [ids[1], 500],
+        ],
+      )
       assert.match(r.json.result.retried[0].outcome, /unavailable \(503\)/)
       assert.match(readFileSync(join(l.cloudDir, 'cloud.conf'), 'utf8'), new RegExp(`claimed_id = ${ids[2]}`))
     })
@@ -273,7 +388,21 @@ describe('claim and unclaim against the emulator', () => {
       stubQueue = []
       stubAnswer = answer(422, 'ErrInvalidRoomID')
       const l = layout()
-      const base = ['claim', ...l.flags, '--buildinfo-file', V2, '--direct', '--token-file', l.tokenFile, '--url', stub.url, '--ca', stub.caPath, '--no-reload', '--json']
+      const base = [
+        'claim',
+        ...l.flags,
+        '--buildinfo-file',
+        V2,
+        '--direct',
+        '--token-file',
+        l.tokenFile,
+        '--url',
+        stub.url,
+        '--ca',
+        stub.caPath,
+        '--no-reload',
+        '--json',
+      ]
       const rejected = await cli(base)
       assert.equal(rejected.code, EXIT.claimRejected)
       assert.equal(stubUrls.length, 1)
@@ -283,7 +412,10 @@ describe('claim and unclaim against the emulator', () => {
       const down = await cli(base)
       assert.equal(down.code, EXIT.cloudApi, down.stdout + down.stderr)
       assert.equal(stubUrls.length, 5)
-      assert.match(down.json.error.message, /unavailable \(503\) \(attempt 5; before: (Netdata Cloud is unavailable \(503\)(; )?){4}\)$/)
+      assert.match(
+        down.json.error.message,
+        /unavailable \(503\) \(attempt 5; before: (Netdata Cloud is unavailable \(503\)(; )?){4}\)$/,
+      )
       assert.ok(!existsSync(join(l.cloudDir, 'claimed_id')))
 
       stubUrls = []
@@ -292,7 +424,10 @@ describe('claim and unclaim against the emulator', () => {
       const thenRefused = await cli(base)
       assert.equal(thenRefused.code, EXIT.claimRejected)
       assert.equal(stubUrls.length, 2)
-      assert.match(thenRefused.json.error.message, /^Netdata Cloud rejected one or more room ids \(422 ErrInvalidRoomID\) \(attempt 2; before: Netdata Cloud is unavailable \(503\)\)$/)
+      assert.match(
+        thenRefused.json.error.message,
+        /^Netdata Cloud rejected one or more room ids \(422 ErrInvalidRoomID\) \(attempt 2; before: Netdata Cloud is unavailable \(503\)\)$/,
+      )
 
       stubUrls = []
       stubAnswer = answer(503, 'ErrServiceUnavailable')
@@ -306,7 +441,20 @@ describe('claim and unclaim against the emulator', () => {
       stubUrls = []
       stubAnswer = answer(503, 'ErrServiceUnavailable')
       const l = layout()
-      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', stub.url, '--ca', stub.caPath, '--no-reload', '--json'])
+      const r = await cli([
+        'claim',
+        ...l.flags,
+        '--buildinfo-file',
+        V1,
+        '--token-file',
+        l.tokenFile,
+        '--url',
+        stub.url,
+        '--ca',
+        stub.caPath,
+        '--no-reload',
+        '--json',
+      ])
       assert.equal(r.code, EXIT.cloudApi)
       assert.equal(stubUrls.length, 1)
       stubAnswer = {body: '', status: 204}
@@ -320,7 +468,23 @@ describe('claim and unclaim against the emulator', () => {
       let late: TestHttps | undefined
       let starting = false
       // text mode: the progress on stderr says when attempt 1 has failed; only then does "Cloud" come up
-      const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', `https://127.0.0.1:${port}`, '--insecure', '--no-reload'], {env: {...process.env, NO_COLOR: '1'}})
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'bin/run.js'),
+          'claim',
+          ...l.flags,
+          '--buildinfo-file',
+          V1,
+          '--token-file',
+          l.tokenFile,
+          '--url',
+          `https://127.0.0.1:${port}`,
+          '--insecure',
+          '--no-reload',
+        ],
+        {env: {...process.env, NO_COLOR: '1'}},
+      )
       let stdout = ''
       let stderr = ''
       child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -330,11 +494,15 @@ describe('claim and unclaim against the emulator', () => {
         stderr += d
         if (!starting && /trying again in 1000 ms/.test(stderr)) {
           starting = true
-          late = await startHttps(dir, (req, res) => {
-            urls.push(req.url ?? '')
-            req.resume()
-            req.on('end', () => res.writeHead(204).end())
-          }, port)
+          late = await startHttps(
+            dir,
+            (req, res) => {
+              urls.push(req.url ?? '')
+              req.resume()
+              req.on('end', () => res.writeHead(204).end())
+            },
+            port,
+          )
         }
       })
       const code = await new Promise(resolve => {
@@ -346,7 +514,11 @@ describe('claim and unclaim against the emulator', () => {
         assert.equal(urls.length, 1)
         const id = readFileSync(join(l.cloudDir, 'claimed_id'), 'utf8')
         assert.equal(idOf(urls[0]), id)
-        assert.match(stdout, new RegExp(`^ {2}attempt 1 \\(claim id ${id}\\): .*ECONNREFUSED.*; tried again after 1000 ms$`, 'm'), 'v1 sends the same claim id again')
+        assert.match(
+          stdout,
+          new RegExp(`^ {2}attempt 1 \\(claim id ${id}\\): .*ECONNREFUSED.*; tried again after 1000 ms$`, 'm'),
+          'v1 sends the same claim id again',
+        )
       } finally {
         await late?.close()
         rmSync(dir, {force: true, recursive: true})
@@ -357,7 +529,18 @@ describe('claim and unclaim against the emulator', () => {
       stubUrls = []
       const l = layout()
       const started = Date.now()
-      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', stub.url, '--no-reload', '--json'])
+      const r = await cli([
+        'claim',
+        ...l.flags,
+        '--buildinfo-file',
+        V1,
+        '--token-file',
+        l.tokenFile,
+        '--url',
+        stub.url,
+        '--no-reload',
+        '--json',
+      ])
       assert.equal(r.code, EXIT.tls, r.stdout + r.stderr)
       assert.ok(Date.now() - started < 2500, 'no 1 s + 2 s of retries')
       assert.doesNotMatch(r.json.error.message, /attempt/)
@@ -404,7 +587,10 @@ describe('claim and unclaim against the emulator', () => {
     assert.equal(st.mode & 0o777, 0o640)
     assert.equal(st.uid, 0)
     assert.equal(st.gid, lookupGroup('netdata')!.gid)
-    assert.equal(readFileSync(file, 'utf8'), `[global]\n    url = ${emu.url}\n    token = ${TOKEN}\n    rooms = ${ROOM}\n`)
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      `[global]\n    url = ${emu.url}\n    token = ${TOKEN}\n    rooms = ${ROOM}\n`,
+    )
     assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN))
     const again = await claim(l, ['--rooms', ROOM], {build: V2})
     assert.equal(again.json.result.changed, false, 'same claim.conf: changed=false')
@@ -431,7 +617,16 @@ describe('claim and unclaim against the emulator', () => {
     const noYes = await cli(['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload'])
     assert.equal(noYes.code, EXIT.badInput, 'no TTY and no --yes: refuse')
     assert.ok(existsSync(join(l.cloudDir, 'claimed_id')))
-    const un = await cli(['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload', '--yes', '--agent-url', 'http://127.0.0.1:1'])
+    const un = await cli([
+      'unclaim',
+      ...l.flags,
+      '--buildinfo-file',
+      V1,
+      '--no-reload',
+      '--yes',
+      '--agent-url',
+      'http://127.0.0.1:1',
+    ])
     assert.equal(un.code, 0, un.stdout + un.stderr)
     assert.match(un.stdout, new RegExp(`Old claim id\\s+${oldId}`))
     assert.match(un.stdout, /restart/)
@@ -451,15 +646,38 @@ describe('claim and unclaim against the emulator', () => {
     const id = second.json.result.claimId
     assert.notEqual(id, oldId)
     // linkable: the emulator's OTP exchange succeeds with the node's own private key
-    const challenge = await httpsRequest({method: 'GET', url: `${emu.url}/api/v1/auth/node/${id}/challenge`}, {caFile: emu.caPath})
+    const challenge = await httpsRequest(
+      {method: 'GET', url: `${emu.url}/api/v1/auth/node/${id}/challenge`},
+      {caFile: emu.caPath},
+    )
     assert.equal(challenge.status, 200, challenge.body)
     const key = createPrivateKey(readFileSync(join(l.cloudDir, 'private.pem'), 'utf8'))
-    const secret = privateDecrypt({key, oaepHash: 'sha1', padding: constants.RSA_PKCS1_OAEP_PADDING}, Buffer.from(JSON.parse(challenge.body).challenge, 'base64'))
-    const password = await httpsRequest({body: JSON.stringify({response: secret.toString('base64')}), method: 'POST', url: `${emu.url}/api/v1/auth/node/${id}/password`}, {caFile: emu.caPath})
+    const secret = privateDecrypt(
+      {key, oaepHash: 'sha1', padding: constants.RSA_PKCS1_OAEP_PADDING},
+      Buffer.from(JSON.parse(challenge.body).challenge, 'base64'),
+    )
+    const password = await httpsRequest(
+      {
+        body: JSON.stringify({response: secret.toString('base64')}),
+        method: 'POST',
+        url: `${emu.url}/api/v1/auth/node/${id}/password`,
+      },
+      {caFile: emu.caPath},
+    )
     assert.equal(password.status, 201, password.body)
 
     // --rotate-key --no-backup removes the keys too
-    const rot = await cli(['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload', '--yes', '--rotate-key', '--no-backup', '--json'])
+    const rot = await cli([
+      'unclaim',
+      ...l.flags,
+      '--buildinfo-file',
+      V1,
+      '--no-reload',
+      '--yes',
+      '--rotate-key',
+      '--no-backup',
+      '--json',
+    ])
     assert.equal(rot.code, 0, rot.stdout)
     documents.push(['unclaim', rot.json])
     assert.ok(!existsSync(join(l.cloudDir, 'private.pem')))
@@ -492,7 +710,10 @@ describe('claim and unclaim against the emulator', () => {
 
   test('every --json document above matches schemas/envelope.json and schemas/claim.json / unclaim.json', () => {
     const envelope = ajv.compile(schema('envelope'))
-    const validators: Record<string, any> = {claim: ajv.compile(schema('claim')), unclaim: ajv.compile(schema('unclaim'))}
+    const validators: Record<string, any> = {
+      claim: ajv.compile(schema('claim')),
+      unclaim: ajv.compile(schema('unclaim')),
+    }
     assert.ok(documents.filter(([, d]) => d?.ok).length >= 10, `documents: ${documents.length}`)
     for (const [name, doc] of documents) {
       assert.ok(envelope(doc), `envelope: ${ajv.errorsText(envelope.errors)}`)

@@ -4,14 +4,10 @@
 // the machine-wide agent lock, and restores what was there before (or removes what it created).
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {
-  chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
-} from 'node:fs'
+import {chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {lookupUser} from '../../src/agent/accounts.js'
 import {eraRules} from '../../src/agent/era.js'
@@ -55,8 +51,12 @@ async function withConf<T>(l: {dir: string; conf: string; port: number}, fn: () 
   for (const p of [l.dir, ...['etc', 'lib', 'cache', 'log'].map(d => join(l.dir, d))]) chownSync(p, u.uid, u.gid)
   const child = spawn('/usr/sbin/netdata', ['-c', l.conf, '-D'], {
     env: {
-      DO_NOT_TRACK: '1', HOME: '/root', LANG: 'C.UTF-8', PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-    }, stdio: 'ignore',
+      DO_NOT_TRACK: '1',
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+    },
+    stdio: 'ignore',
   })
   const exited = new Promise(resolve => child.once('exit', resolve))
   try {
@@ -86,7 +86,10 @@ describe('real agent read-back (netdata 1.37.1, netdatacli read-config)', () => 
     if (existsSync(CLOUD_CONF)) {
       const st = statSync(CLOUD_CONF)
       saved.conf = {
-        gid: st.gid, mode: st.mode & 0o7777, text: readFileSync(CLOUD_CONF, 'utf8'), uid: st.uid,
+        gid: st.gid,
+        mode: st.mode & 0o7777,
+        text: readFileSync(CLOUD_CONF, 'utf8'),
+        uid: st.uid,
       }
     }
   })
@@ -119,13 +122,19 @@ describe('real agent read-back (netdata 1.37.1, netdatacli read-config)', () => 
     assert.deepEqual([statSync(CLOUD_CONF).ino, statSync(CLOUD_CONF).mtimeMs], [s1.ino, s1.mtimeMs])
   })
 
-  test('the model\'s edits of awkward cloud.conf files read back as the model says', async () => {
+  test("the model's edits of awkward cloud.conf files read back as the model says", async () => {
     const u = lookupUser('netdata')!
     const cases = [
       // CRLF, a ';' that is not a comment, a later duplicate, a commented default
-      {edit: ['global', 'enabled', 'off'], text: '# mine\r\n[global]\r\n    enabled = yes\r\n\t# cloud base url = https://x\r\n; not = a comment\r\n\tenabled = Yes\r\n'},
+      {
+        edit: ['global', 'enabled', 'off'],
+        text: '# mine\r\n[global]\r\n    enabled = yes\r\n\t# cloud base url = https://x\r\n; not = a comment\r\n\tenabled = Yes\r\n',
+      },
       // no final newline, the key only commented: set() turns the comment into the setting
-      {edit: ['global', 'cloud base url', 'https://app.netdata.cloud'], text: '[global]\n\t# cloud base url = https://api.netdata.cloud\n\tenabled = no'},
+      {
+        edit: ['global', 'cloud base url', 'https://app.netdata.cloud'],
+        text: '[global]\n\t# cloud base url = https://api.netdata.cloud\n\tenabled = no',
+      },
       // section missing: appended
       {edit: ['global', 'enabled', 'no'], text: 'stray = line outside sections\n[other]\n\tk = v\n'},
     ]
@@ -133,12 +142,19 @@ describe('real agent read-back (netdata 1.37.1, netdatacli read-config)', () => 
       const doc = ConfigDocument.parse(c.text)
       const [section, key, value] = c.edit
       doc.set(section, key, value)
-      writeFileAtomically(CLOUD_CONF, doc.render(), {createDir: {mode: MODES.cloudDir, owner: {gid: u.gid, uid: u.uid}}, mode: MODES.cloudConf})
+      writeFileAtomically(CLOUD_CONF, doc.render(), {
+        createDir: {mode: MODES.cloudDir, owner: {gid: u.gid, uid: u.uid}},
+        mode: MODES.cloudConf,
+      })
       await withConf(await layout(), async () => {
         // a key the file does not set reads back as the agent's default (1.37: enabled yes, api.netdata.cloud)
         const defaults: Record<string, string> = {'cloud base url': eraRules([1, 37, 1]).defaultUrl, enabled: 'yes'}
         for (const k of ['enabled', 'cloud base url']) {
-          assert.equal(await agentValue('cloud', 'global', k), doc.get('global', k)?.value ?? defaults[k], `${JSON.stringify(c.text)}: ${k}`)
+          assert.equal(
+            await agentValue('cloud', 'global', k),
+            doc.get('global', k)?.value ?? defaults[k],
+            `${JSON.stringify(c.text)}: ${k}`,
+          )
         }
 
         assert.equal(await agentValue('cloud', 'other', 'k'), doc.get('other', 'k')?.value ?? null)
@@ -149,17 +165,44 @@ describe('real agent read-back (netdata 1.37.1, netdatacli read-config)', () => 
   test('`netdata-cloud implementation legacy` (as if v1.32) writes netdata.conf [cloud] the agent reads back', async () => {
     // appended section
     const l1 = await layout()
-    const r1 = runCli(['implementation', 'legacy', '--json', '--buildinfo-file', V132_BOTH, '--config-dir', join(l1.dir, 'etc'), '--lib-dir', join(l1.dir, 'lib')])
+    const r1 = runCli([
+      'implementation',
+      'legacy',
+      '--json',
+      '--buildinfo-file',
+      V132_BOTH,
+      '--config-dir',
+      join(l1.dir, 'etc'),
+      '--lib-dir',
+      join(l1.dir, 'lib'),
+    ])
     assert.equal(r1.code, 0, r1.stdout + r1.stderr)
     assert.equal(r1.json.result.after, 'legacy')
     await withConf(l1, async () => {
       assert.equal(await agentValue('netdata', 'cloud', 'aclk implementation'), 'legacy')
-      assert.equal(await agentValue('netdata', 'global', 'hostname'), 'nd-test', 'the rest of the file still reads the same')
+      assert.equal(
+        await agentValue('netdata', 'global', 'hostname'),
+        'nd-test',
+        'the rest of the file still reads the same',
+      )
     })
     // an existing [cloud] with a commented default and a CRLF line, then switched back to ng
     const l2 = await layout()
-    writeFileSync(l2.conf, readFileSync(l2.conf, 'utf8') + '\n[cloud]\r\n\t# aclk implementation = legacy\r\n\tproxy = none\r\n')
-    const r2 = runCli(['implementation', 'ng', '--json', '--buildinfo-file', V132_BOTH, '--config-dir', join(l2.dir, 'etc'), '--lib-dir', join(l2.dir, 'lib')])
+    writeFileSync(
+      l2.conf,
+      readFileSync(l2.conf, 'utf8') + '\n[cloud]\r\n\t# aclk implementation = legacy\r\n\tproxy = none\r\n',
+    )
+    const r2 = runCli([
+      'implementation',
+      'ng',
+      '--json',
+      '--buildinfo-file',
+      V132_BOTH,
+      '--config-dir',
+      join(l2.dir, 'etc'),
+      '--lib-dir',
+      join(l2.dir, 'lib'),
+    ])
     assert.equal(r2.code, 0, r2.stdout + r2.stderr)
     assert.match(readFileSync(l2.conf, 'utf8'), /\[cloud\]\r\n\taclk implementation = ng\r\n\tproxy = none\r\n$/)
     await withConf(l2, async () => {

@@ -2,9 +2,7 @@
 import assert from 'node:assert/strict'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {
-  existsSync, readFileSync, rmSync, statSync,
-} from 'node:fs'
+import {existsSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
@@ -20,7 +18,10 @@ interface Running {
 }
 
 async function startCli(args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, 'emulator', ...args], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, 'emulator', ...args], {
+    env: {...process.env, NO_COLOR: '1'},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   child.stderr!.on('data', d => {
@@ -38,7 +39,10 @@ async function startCli(args: string[]): Promise<Running> {
     child.on('exit', () => reject(new Error(`exited early: ${err}`)))
   })
   return {
-    child, firstLine, stderr: () => err, stdout: () => out,
+    child,
+    firstLine,
+    stderr: () => err,
+    stdout: () => out,
   }
 }
 
@@ -67,9 +71,14 @@ describe('netdata-cloud emulator (the command)', () => {
       assert.ok(!run.firstLine.includes(token), 'the token is not in the JSON')
       assert.equal(rooms.length, 1)
       assert.deepEqual(faults, ['env-no-mqttv5'])
-      const env = await curl({caPath}, [`${url}/api/v1/env?v=2.11.0&cap=proto,ctx&claim_id=0d5b3bd6-7e53-4c1b-9a59-b0e3e1f0e5a1`])
+      const env = await curl({caPath}, [
+        `${url}/api/v1/env?v=2.11.0&cap=proto,ctx&claim_id=0d5b3bd6-7e53-4c1b-9a59-b0e3e1f0e5a1`,
+      ])
       assert.equal(env.status, 200)
-      assert.deepEqual(json(env).transports.map((x: any) => x.type), ['MQTTv3'])
+      assert.deepEqual(
+        json(env).transports.map((x: any) => x.type),
+        ['MQTTv3'],
+      )
       console.log(`emulator command: first JSON line after ${startMs.toFixed(0)} ms`)
     } finally {
       assert.equal(await stop(run, 'SIGTERM'), 0)
@@ -90,7 +99,10 @@ describe('netdata-cloud emulator (the command)', () => {
     assert.match(run.firstLine, /^Netdata Cloud emulator listening on https:\/\/localhost:\d+/)
     assert.ok(!out.includes('my-test-token-123456'), out)
     assert.match(out, /claim token {5}in \S+\/token \(0600/)
-    assert.match(out, /netdata-cloud claim --url https:\/\/localhost:\d+ --ca \S+ca\.pem --token-file \S+\/token --rooms 4b4e6b1c-/)
+    assert.match(
+      out,
+      /netdata-cloud claim --url https:\/\/localhost:\d+ --ca \S+ca\.pem --token-file \S+\/token --rooms 4b4e6b1c-/,
+    )
     assert.match(out, /SSL_CERT_FILE=\S+ca\.pem/)
     assert.match(out, /cloud base url = https:\/\/localhost:\d+/)
     assert.match(out, /url = https:\/\/localhost:\d+/)
@@ -102,7 +114,20 @@ describe('netdata-cloud emulator (the command)', () => {
     const l = makeLayout('unused')
     try {
       const {caPath, tokenFile, url} = JSON.parse(run.firstLine).result
-      const r = await cli(['claim', ...l.flags, '--buildinfo-file', V1, '--url', url, '--ca', caPath, '--token-file', tokenFile, '--no-reload', '--json'])
+      const r = await cli([
+        'claim',
+        ...l.flags,
+        '--buildinfo-file',
+        V1,
+        '--url',
+        url,
+        '--ca',
+        caPath,
+        '--token-file',
+        tokenFile,
+        '--no-reload',
+        '--json',
+      ])
       assert.equal(r.code, 0, r.stdout + r.stderr)
       assert.equal(readFileSync(join(l.cloudDir, 'claimed_id'), 'utf8'), r.json.result.claimId)
       assert.match(run.stderr(), /PUT \/api\/v1\/spaces\/nodes\/\S+ → 204/)

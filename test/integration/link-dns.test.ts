@@ -14,9 +14,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import type {Server} from 'node:http'
 import {createServer as createNetServer} from 'node:net'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
@@ -28,8 +26,13 @@ let resolvConf = ''
 
 /** The built CLI in a private mount namespace whose /etc/resolv.conf (`conf`) points at dnsmasq on 127.0.0.1. */
 function cliInNamespace(args: string[], conf = resolvConf): Promise<Run> {
-  const quoted = args.map(a => `'${a.replaceAll('\'', String.raw`'\''`)}'`).join(' ')
-  return runProcess('unshare', ['-m', 'sh', '-c', `mount --bind '${conf}' /etc/resolv.conf && exec '${process.execPath}' '${ROOT}/bin/run.js' ${quoted}`])
+  const quoted = args.map(a => `'${a.replaceAll("'", String.raw`'\''`)}'`).join(' ')
+  return runProcess('unshare', [
+    '-m',
+    'sh',
+    '-c',
+    `mount --bind '${conf}' /etc/resolv.conf && exec '${process.execPath}' '${ROOT}/bin/run.js' ${quoted}`,
+  ])
 }
 
 const step = (r: Run, id: string) => {
@@ -90,39 +93,48 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
 
   before(async () => {
     const busy = await port53Busy()
-    assert.equal(busy, '', `127.0.0.1:53 is not free (${busy}): glibc's resolv.conf cannot name another port, so this test needs port 53 — stop the local DNS server (systemd-resolved listens on 127.0.0.53, not 127.0.0.1)`)
+    assert.equal(
+      busy,
+      '',
+      `127.0.0.1:53 is not free (${busy}): glibc's resolv.conf cannot name another port, so this test needs port 53 — stop the local DNS server (systemd-resolved listens on 127.0.0.53, not 127.0.0.1)`,
+    )
     dir = mkdtempSync('/tmp/nc-link-dns.')
     resolvConf = join(dir, 'resolv.conf')
     writeFileSync(resolvConf, 'nameserver 127.0.0.1\noptions attempts:1 timeout:2\n')
     upstream = await startServfailUpstream()
     silent = await startSilentUpstream()
-    dnsmasq = spawn('/usr/sbin/dnsmasq', [
-      '--no-daemon',
-      '--keep-in-foreground',
-      '--port=53',
-      '--listen-address=127.0.0.1',
-      '--bind-interfaces',
-      '--no-resolv',
-      '--no-hosts',
-      '--log-facility=-',
-      '--log-queries',
-      '--local=/nc-test/',
-      '--host-record=cloud.nc-test,127.0.0.1',
-      '--host-record=v6only.nc-test,::1',
-      '--address=/nx.nc-test/',
-      `--server=/sf.nc-test/127.0.0.1#${upstream.address().port}`,
-      `--server=/slow.nc-test/127.0.0.1#${silent.address().port}`,
-    ], {stdio: ['ignore', 'pipe', 'pipe']})
+    dnsmasq = spawn(
+      '/usr/sbin/dnsmasq',
+      [
+        '--no-daemon',
+        '--keep-in-foreground',
+        '--port=53',
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        '--no-resolv',
+        '--no-hosts',
+        '--log-facility=-',
+        '--log-queries',
+        '--local=/nc-test/',
+        '--host-record=cloud.nc-test,127.0.0.1',
+        '--host-record=v6only.nc-test,::1',
+        '--address=/nx.nc-test/',
+        `--server=/sf.nc-test/127.0.0.1#${upstream.address().port}`,
+        `--server=/slow.nc-test/127.0.0.1#${silent.address().port}`,
+      ],
+      {stdio: ['ignore', 'pipe', 'pipe']},
+    )
     dnsmasqExit = new Promise(resolve => dnsmasq.once('exit', resolve))
-    for (const s of [dnsmasq.stdout!, dnsmasq.stderr!]) s.setEncoding('utf8').on('data', (d: string) => {
-      dnsmasqLog += d
-    })
+    for (const s of [dnsmasq.stdout!, dnsmasq.stderr!])
+      s.setEncoding('utf8').on('data', (d: string) => {
+        dnsmasqLog += d
+      })
     // ready when it says so in its log (or gone)
     for (let i = 0; i < 100 && !/started, version/.test(dnsmasqLog) && dnsmasq.exitCode === null; i++) await sleep(50)
     assert.equal(dnsmasq.exitCode, null, `dnsmasq exited: ${dnsmasqLog}`)
     assert.match(dnsmasqLog, /started, version/)
 
-    emulator = await startEmulator({hostnames: ['cloud.nc-test', 'localhost', '127.0.0.1']});
+    emulator = await startEmulator({hostnames: ['cloud.nc-test', 'localhost', '127.0.0.1']})
     const {claimId} = makeClaimedNode(dir, emulator)
     agent = await startAgentApi(claimId, () => false)
   })
@@ -140,14 +152,33 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     if (dir) rmSync(dir, {force: true, recursive: true})
   })
 
-  const flags = (url: string) => ['--url', url, '--config-dir', join(dir, 'etc'), '--lib-dir', join(dir, 'lib'), '--ca', emulator.caPath, '--as-version', '1.37.1', '--agent-url', `http://127.0.0.1:${(agent.address() as {port: number}).port}`, '--timeout', '3', '--json']
+  const flags = (url: string) => [
+    '--url',
+    url,
+    '--config-dir',
+    join(dir, 'etc'),
+    '--lib-dir',
+    join(dir, 'lib'),
+    '--ca',
+    emulator.caPath,
+    '--as-version',
+    '1.37.1',
+    '--agent-url',
+    `http://127.0.0.1:${(agent.address() as {port: number}).port}`,
+    '--timeout',
+    '3',
+    '--json',
+  ]
 
   test('cloud.nc-test (A 127.0.0.1): dns PASS shows the A record and the nameserver, and the walk reaches the emulator', async () => {
     assert.equal(emulator.url, `https://cloud.nc-test:${emulator.port}`)
     const r = await cliInNamespace(['link', ...flags(emulator.url)])
     const dns = step(r, 'dns')
     assert.equal(dns.status, 'PASS', JSON.stringify(dns))
-    assert.match(dns.detail, /^cloud\.nc-test: A 127\.0\.0\.1; AAAA no record of this type \(nameservers 127\.0\.0\.1\)$/)
+    assert.match(
+      dns.detail,
+      /^cloud\.nc-test: A 127\.0\.0\.1; AAAA no record of this type \(nameservers 127\.0\.0\.1\)$/,
+    )
     assert.match(step(r, 'tcp').detail, new RegExp(`127\\.0\\.0\\.1:${emulator.port} connected`))
     assert.equal(step(r, 'tls').status, 'PASS', JSON.stringify(step(r, 'tls')))
     assert.match(step(r, 'tls').detail, /SNI cloud\.nc-test/)
@@ -181,7 +212,10 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     const dns = step(r, 'dns')
     assert.equal(dns.status, 'FAIL')
     const sf = 'SERVFAIL: the nameserver failed to answer'
-    assert.equal(dns.detail, `sf.nc-test: A ${sf}; AAAA ${sf}; getaddrinfo temporary failure in name resolution (nameservers 127.0.0.1)`)
+    assert.equal(
+      dns.detail,
+      `sf.nc-test: A ${sf}; AAAA ${sf}; getaddrinfo temporary failure in name resolution (nameservers 127.0.0.1)`,
+    )
     assert.doesNotMatch(dns.detail, /NXDOMAIN/)
     assert.doesNotMatch(dns.fix, /spelling/)
     assert.match(dns.fix, /SERVFAIL/, 'not the "nameservers do not answer" fix: they did answer')
@@ -193,10 +227,13 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     const r = await cliInNamespace(['link', ...flags(url), '--only', 'dns'])
     const dns = step(r, 'dns')
     assert.equal(dns.status, 'PASS', JSON.stringify(dns))
-    assert.match(dns.detail, /^v6only\.nc-test: A no record of this type; AAAA ::1; v6only\.nc-test is IPv6-only: this host needs an IPv6 route \(nameservers 127\.0\.0\.1\)$/)
+    assert.match(
+      dns.detail,
+      /^v6only\.nc-test: A no record of this type; AAAA ::1; v6only\.nc-test is IPv6-only: this host needs an IPv6 route \(nameservers 127\.0\.0\.1\)$/,
+    )
   })
 
-  test('slow.nc-test (the nameserver never answers, glibc\'s default 5 s × 2): dns FAIL with its own verdict, and the process ends with it', async () => {
+  test("slow.nc-test (the nameserver never answers, glibc's default 5 s × 2): dns FAIL with its own verdict, and the process ends with it", async () => {
     // no `options` line: getaddrinfo in the CLI's own process would hold its exit ~10 s after the verdict
     const defaults = join(dir, 'resolv-defaults.conf')
     writeFileSync(defaults, 'nameserver 127.0.0.1\n')
@@ -218,11 +255,28 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
     const defaults = join(dir, 'resolv-defaults.conf')
     writeFileSync(defaults, 'nameserver 127.0.0.1\n')
     const started = Date.now()
-    const r = await cliInNamespace(['status', '--agent-url', 'http://slow.nc-test:19999', '--config-dir', join(dir, 'etc'), '--lib-dir', join(dir, 'lib'), '--timeout', '2000', '--json'], defaults)
+    const r = await cliInNamespace(
+      [
+        'status',
+        '--agent-url',
+        'http://slow.nc-test:19999',
+        '--config-dir',
+        join(dir, 'etc'),
+        '--lib-dir',
+        join(dir, 'lib'),
+        '--timeout',
+        '2000',
+        '--json',
+      ],
+      defaults,
+    )
     const ms = Date.now() - started
     assert.ok(r.json, r.stdout + r.stderr)
     assert.deepEqual(r.json.result.running.problem, {
-      error: 'timeout', message: 'http://slow.nc-test:19999/api/v1/info: no answer in 2000 ms', ok: false, url: 'http://slow.nc-test:19999/api/v1/info',
+      error: 'timeout',
+      message: 'http://slow.nc-test:19999/api/v1/info: no answer in 2000 ms',
+      ok: false,
+      url: 'http://slow.nc-test:19999/api/v1/info',
     })
     assert.ok(ms < 4000, `status ran ${ms} ms with --timeout 2000 (a lookup left in this process would hold it ~10 s)`)
   })

@@ -4,9 +4,7 @@
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {createServer as createNet, type Server as NetServer, type Socket} from 'node:net'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 import {createServer as createTls, Server as TlsServer} from 'node:tls'
 
 import {EXIT} from '../../src/base/errors.js'
@@ -42,12 +40,19 @@ describe('link against hostile servers', () => {
   }
 
   const walk = (port: number, timeoutMs: number): Promise<LinkReport> =>
-    linkEmulator(async () => ({
-      async close() {}, caPem: cert.cert, registerNode() {}, url: `https://localhost:${port}`,
-    }), {deadlineMs: 20_000, timeoutMs})
+    linkEmulator(
+      async () => ({
+        async close() {},
+        caPem: cert.cert,
+        registerNode() {},
+        url: `https://localhost:${port}`,
+      }),
+      {deadlineMs: 20_000, timeoutMs},
+    )
 
   /** an HTTPS "Cloud" whose /env answer is written by `answer` */
-  const tlsServer = (answer: (s: Socket) => void) => createTls({cert: cert.cert, key: cert.key}, s => s.once('data', () => answer(s)))
+  const tlsServer = (answer: (s: Socket) => void) =>
+    createTls({cert: cert.cert, key: cert.key}, s => s.once('data', () => answer(s)))
 
   test('accepts TCP and never answers: tls FAIL within the step timeout', async () => {
     const port = await listen(createNet(() => {}))
@@ -71,37 +76,54 @@ describe('link against hostile servers', () => {
   })
 
   test('drips one byte a second: env FAIL within the timeout, saying how much arrived', async () => {
-    const port = await listen(tlsServer(s => {
-      const text = 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{"encoding":"proto"}'
-      let i = 0
-      const timer = setInterval(() => (i < text.length && !s.destroyed ? s.write(text[i++]) : clearInterval(timer)), 1000)
-      s.write(text[i++])
-      s.on('close', () => clearInterval(timer))
-    }))
+    const port = await listen(
+      tlsServer(s => {
+        const text = 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{"encoding":"proto"}'
+        let i = 0
+        const timer = setInterval(
+          () => (i < text.length && !s.destroyed ? s.write(text[i++]) : clearInterval(timer)),
+          1000,
+        )
+        s.write(text[i++])
+        s.on('close', () => clearInterval(timer))
+      }),
+    )
     const started = Date.now()
     const r = await walk(port, 2500)
     const env = r.steps.find(s => s.id === 'env')!
     assert.equal(env.status, 'FAIL')
-    assert.match(env.detail, /no answer in 2500 ms \(waiting for the answer to GET \/api\/v1\/env \([1-4] bytes so far\)\)/)
+    assert.match(
+      env.detail,
+      /no answer in 2500 ms \(waiting for the answer to GET \/api\/v1\/env \([1-4] bytes so far\)\)/,
+    )
     assert.ok(Date.now() - started < 4500)
   })
 
-  for (const [name, head] of [['announced with Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\n\r\n'], ['close-delimited (no length)', 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'], ['chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n']] as const) {
+  for (const [name, head] of [
+    ['announced with Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\n\r\n'],
+    ['close-delimited (no length)', 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n'],
+    ['chunked', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'],
+  ] as const) {
     test(`100 MB body, ${name}: env FAIL at the cap, memory bounded`, async () => {
       let sent = 0
-      const port = await listen(tlsServer(s => {
-        s.write(head)
-        const chunk = Buffer.alloc(64 * 1024, 0x61)
-        const framed = name === 'chunked' ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk
-        const pump = () => {
-          while (sent < 100 * 1024 * 1024 && !s.destroyed) {
-            sent += chunk.length
-            if (!s.write(framed)) return s.once('drain', pump)
+      const port = await listen(
+        tlsServer(s => {
+          s.write(head)
+          const chunk = Buffer.alloc(64 * 1024, 0x61)
+          const framed =
+            name === 'chunked'
+              ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
+              : chunk
+          const pump = () => {
+            while (sent < 100 * 1024 * 1024 && !s.destroyed) {
+              sent += chunk.length
+              if (!s.write(framed)) return s.once('drain', pump)
+            }
           }
-        }
 
-        pump()
-      }))
+          pump()
+        }),
+      )
       const {rss} = process.memoryUsage()
       const started = Date.now()
       const r = await walk(port, 5000)

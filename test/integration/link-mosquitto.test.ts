@@ -2,14 +2,10 @@
 // wrote): CONNECT/SUBSCRIBE/PING/DISCONNECT in MQTT 5 and 3.1.1, and bad credentials named by their CONNACK code.
 import assert from 'node:assert/strict'
 import {execFileSync, spawn} from 'node:child_process'
-import {
-  chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync,
-} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {connect as netConnect} from 'node:net'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {mqttSession, type MqttOptions} from '../../src/cloud/mqtt-link.js'
@@ -25,25 +21,28 @@ describe('link mqtt step against mosquitto (wss, password file)', () => {
   let exited: Promise<number | null>
 
   before(async () => {
-    dir = mkdtempSync('/tmp/nc-link-mosquitto.');
-    ({cert: ca} = makeCert(dir))
+    dir = mkdtempSync('/tmp/nc-link-mosquitto.')
+    ;({cert: ca} = makeCert(dir))
     port = await freePort()
     execFileSync('mosquitto_passwd', ['-c', '-b', join(dir, 'passwd'), 'agent', 's3cret-mqtt'])
     mkdirSync(join(dir, 'run'))
-    writeFileSync(join(dir, 'mosquitto.conf'), [
-      'per_listener_settings false',
-      'allow_anonymous false',
-      `password_file ${join(dir, 'passwd')}`,
-      'persistence false',
-      'log_dest stderr',
-      `listener 0 ${join(dir, 'run/mosq.sock')}`, // mosquitto needs one non-websockets listener
-      `listener ${port} 127.0.0.1`,
-      'socket_domain ipv4',
-      'protocol websockets',
-      'certfile server.crt',
-      'keyfile server.key',
-      '',
-    ].join('\n'))
+    writeFileSync(
+      join(dir, 'mosquitto.conf'),
+      [
+        'per_listener_settings false',
+        'allow_anonymous false',
+        `password_file ${join(dir, 'passwd')}`,
+        'persistence false',
+        'log_dest stderr',
+        `listener 0 ${join(dir, 'run/mosq.sock')}`, // mosquitto needs one non-websockets listener
+        `listener ${port} 127.0.0.1`,
+        'socket_domain ipv4',
+        'protocol websockets',
+        'certfile server.crt',
+        'keyfile server.key',
+        '',
+      ].join('\n'),
+    )
     const uid = Number(execFileSync('id', ['-u', 'mosquitto'], {encoding: 'utf8'}).trim())
     const gid = Number(execFileSync('id', ['-g', 'mosquitto'], {encoding: 'utf8'}).trim())
     for (const p of [dir, join(dir, 'run'), join(dir, 'passwd'), join(dir, 'server.key')]) chownSync(p, uid, gid)
@@ -80,12 +79,25 @@ describe('link mqtt step against mosquitto (wss, password file)', () => {
     const {socket} = await tcpConnect('127.0.0.1', port, 3000, signal)
     assert.ok(socket)
     const t = await tlsHandshake(socket, 'localhost', {
-      extraCa: [ca], insecure: false, signal, timeoutMs: 3000,
+      extraCa: [ca],
+      insecure: false,
+      signal,
+      timeoutMs: 3000,
     })
     assert.ok(t.ok && t.socket, t.error ?? t.verifyError)
     return mqttSession(t.socket, {
-      clientId: 'link-test', host: 'localhost', password: 's3cret-mqtt', port, protocol: '5', signal, stopBeforeConnect: false,
-      subscribeTopic: '/agent/link-test/inbound/cmd', timeoutMs: 5000, topicAliasMaximum: true, username: 'agent', ...o,
+      clientId: 'link-test',
+      host: 'localhost',
+      password: 's3cret-mqtt',
+      port,
+      protocol: '5',
+      signal,
+      stopBeforeConnect: false,
+      subscribeTopic: '/agent/link-test/inbound/cmd',
+      timeoutMs: 5000,
+      topicAliasMaximum: true,
+      username: 'agent',
+      ...o,
     })
   }
 

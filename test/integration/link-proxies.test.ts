@@ -4,21 +4,21 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {httpsRequest} from '../../src/cloud/http.js'
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/base/errors.js'
 import {linkEmulator, type LinkReport} from '../../src/services/link.js'
-import {
-  type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps,
-} from '../cloud/http-daemons.js'
+import {type Daemon, freePort, startDanted, startHttps, startTinyproxy, type TestHttps} from '../cloud/http-daemons.js'
 
-const walk = (proxy: string, faults: string[] = []): Promise<LinkReport> => linkEmulator(startEmulator, {
-  deadlineMs: 20_000, faults, proxy, timeoutMs: 3000,
-})
+const walk = (proxy: string, faults: string[] = []): Promise<LinkReport> =>
+  linkEmulator(startEmulator, {
+    deadlineMs: 20_000,
+    faults,
+    proxy,
+    timeoutMs: 3000,
+  })
 const step = (r: LinkReport, id: string) => r.steps.find(s => s.id === id)!
 
 describe('link through real proxies', () => {
@@ -28,7 +28,12 @@ describe('link through real proxies', () => {
   let dante: Daemon
 
   before(async () => {
-    [plain, authed, refusing, dante] = await Promise.all([startTinyproxy(), startTinyproxy({pass: 'pr0xy-pass', user: 'linkuser'}), startTinyproxy(undefined, '\nConnectPort 0\n'), startDanted()])
+    ;[plain, authed, refusing, dante] = await Promise.all([
+      startTinyproxy(),
+      startTinyproxy({pass: 'pr0xy-pass', user: 'linkuser'}),
+      startTinyproxy(undefined, '\nConnectPort 0\n'),
+      startDanted(),
+    ])
   })
 
   after(async () => {
@@ -53,7 +58,10 @@ describe('link through real proxies', () => {
   test('tinyproxy with Basic auth: wrong password → proxy FAIL with the 401, exit proxy', async () => {
     const r = await walk(`http://linkuser:wrong-pass@127.0.0.1:${authed.port}`)
     assert.equal(step(r, 'proxy').status, 'FAIL')
-    assert.match(step(r, 'proxy').detail, /proxy authentication failed \(user linkuser, password \*\*\*\*\): HTTP\/1\.0 401 Unauthorized/)
+    assert.match(
+      step(r, 'proxy').detail,
+      /proxy authentication failed \(user linkuser, password \*\*\*\*\): HTTP\/1\.0 401 Unauthorized/,
+    )
     assert.equal(r.exitCode, EXIT.proxy)
     assert.doesNotMatch(JSON.stringify(r), /wrong-pass/)
     assert.equal(step(r, 'tls').status, 'SKIP')
@@ -84,14 +92,20 @@ describe('link through real proxies', () => {
     const started = Date.now()
     const r = await walk(`http://127.0.0.1:${dante.port}`)
     assert.equal(step(r, 'proxy').status, 'FAIL')
-    assert.match(step(r, 'proxy').detail, /closed the connection without answering the CONNECT|not answer like an HTTP proxy/)
+    assert.match(
+      step(r, 'proxy').detail,
+      /closed the connection without answering the CONNECT|not answer like an HTTP proxy/,
+    )
     assert.ok(Date.now() - started < 5000)
   })
 
   test('danted socks5h (the proxy resolves the name): full PASS', async () => {
     const r = await walk(`socks5h://127.0.0.1:${dante.port}`)
     assert.equal(r.exitCode, 0, JSON.stringify(r.steps))
-    assert.match(step(r, 'proxy').detail, /SOCKS5 CONNECT localhost:\d+: reply 0 \(succeeded\); the proxy resolves the name/)
+    assert.match(
+      step(r, 'proxy').detail,
+      /SOCKS5 CONNECT localhost:\d+: reply 0 \(succeeded\); the proxy resolves the name/,
+    )
   })
 
   test('danted socks5 (resolved here, address sent): full PASS', async () => {
@@ -105,7 +119,10 @@ describe('link through real proxies', () => {
     try {
       const {port} = new URL(emulator.url)
       const r = await linkEmulator(async () => emulator as any, {
-        deadlineMs: 20_000, proxy: `socks5://127.0.0.1:${dante.port}`, timeoutMs: 3000, url: `https://127.0.0.2:${port}`,
+        deadlineMs: 20_000,
+        proxy: `socks5://127.0.0.1:${dante.port}`,
+        timeoutMs: 3000,
+        url: `https://127.0.0.2:${port}`,
       })
       assert.match(step(r, 'proxy').detail, /SOCKS5 reply 2 \(connection not allowed by ruleset\)/)
       assert.equal(r.exitCode, EXIT.proxy)
@@ -116,7 +133,11 @@ describe('link through real proxies', () => {
 
   test('a SOCKS URL pointed at tinyproxy → proxy FAIL within the step timeout', async () => {
     const started = Date.now()
-    const r = await linkEmulator(startEmulator, {deadlineMs: 20_000, proxy: `socks5h://127.0.0.1:${plain.port}`, timeoutMs: 1000})
+    const r = await linkEmulator(startEmulator, {
+      deadlineMs: 20_000,
+      proxy: `socks5h://127.0.0.1:${plain.port}`,
+      timeoutMs: 1000,
+    })
     assert.equal(step(r, 'proxy').status, 'FAIL')
     assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`)
     assert.equal(r.exitCode, EXIT.proxy)
@@ -139,8 +160,8 @@ describe('SOCKS5 with username/password: danted checking a throw-away system use
   let certDir: string
 
   before(async () => {
-    certDir = mkdtempSync('/tmp/nc-socks-auth.');
-    [dante, emulator, server] = await Promise.all([
+    certDir = mkdtempSync('/tmp/nc-socks-auth.')
+    ;[dante, emulator, server] = await Promise.all([
       startDanted({pass: PASS}),
       startEmulator({}),
       startHttps(certDir, (req, res) => {
@@ -170,22 +191,37 @@ describe('SOCKS5 with username/password: danted checking a throw-away system use
 
     const wrong = await walkTo(url(`${dante.user}:not-${encodeURIComponent(PASS)}@`))
     assert.equal(step(wrong, 'proxy').status, 'FAIL')
-    assert.equal(step(wrong, 'proxy').detail, `SOCKS5 username/password rejected (user ${dante.user}, password ****) (--proxy)`)
+    assert.equal(
+      step(wrong, 'proxy').detail,
+      `SOCKS5 username/password rejected (user ${dante.user}, password ****) (--proxy)`,
+    )
     assert.equal(wrong.exitCode, EXIT.proxy)
     assert.equal(step(wrong, 'tls').status, 'SKIP')
     assert.doesNotMatch(JSON.stringify(wrong), /not-p/)
 
     const none = await walkTo(url(''))
-    assert.match(step(none, 'proxy').detail, /the SOCKS5 proxy accepts none of the offered methods \(no credentials given\)/)
+    assert.match(
+      step(none, 'proxy').detail,
+      /the SOCKS5 proxy accepts none of the offered methods \(no credentials given\)/,
+    )
     assert.match(step(none, 'proxy').fix!, /socks5:\/\/user:pass@host:port/)
     assert.equal(none.exitCode, EXIT.proxy)
   })
 
   test('the claim client (httpsRequest): the right password reaches the server, a wrong one is a proxy error without the password', async () => {
-    const ok = await httpsRequest({method: 'GET', url: `${server.url}/x`}, {caFile: server.caPath, proxy: url(`${dante.user}:${encodeURIComponent(PASS)}@`)})
+    const ok = await httpsRequest(
+      {method: 'GET', url: `${server.url}/x`},
+      {caFile: server.caPath, proxy: url(`${dante.user}:${encodeURIComponent(PASS)}@`)},
+    )
     assert.equal(ok.status, 200)
     assert.equal(ok.proxy.kind, 'socks5')
-    const wrong = await httpsRequest({method: 'GET', url: `${server.url}/x`}, {caFile: server.caPath, proxy: url(`${dante.user}:wrong-pw@`), timeoutMs: 5000}).then(() => {}, (error: any) => error)
+    const wrong = await httpsRequest(
+      {method: 'GET', url: `${server.url}/x`},
+      {caFile: server.caPath, proxy: url(`${dante.user}:wrong-pw@`), timeoutMs: 5000},
+    ).then(
+      () => {},
+      (error: any) => error,
+    )
     assert.equal(wrong?.code, 'proxy', String(wrong))
     assert.doesNotMatch(`${wrong.message} ${wrong.fix ?? ''}`, /wrong-pw/)
   })

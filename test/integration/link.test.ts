@@ -6,16 +6,20 @@ import {execFile} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import type {Server} from 'node:http'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/base/errors.js'
 import {ROOT} from '../helpers/cli.js'
 import {makeClaimedNode, startAgentApi} from './linked-node.js'
 
-interface Run {code: number; stdout: string; stderr: string; json?: any; ms: number}
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+  json?: any
+  ms: number
+}
 
 /**
  * Run the built CLI without blocking this process (the emulator here must keep answering); `clock` runs it under
@@ -26,16 +30,25 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}, clock?: string): Promi
   const command = [process.execPath, `${ROOT}/bin/run.js`, ...args]
   if (clock) command.unshift('/usr/bin/faketime', clock)
   return new Promise(resolve => {
-    execFile(command[0], command.slice(1), {env: {...process.env, NO_COLOR: '1', ...env}, timeout: 60_000}, (error, stdout, stderr) => {
-      let json: any
-      try {
-        json = JSON.parse(stdout)
-      } catch {}
+    execFile(
+      command[0],
+      command.slice(1),
+      {env: {...process.env, NO_COLOR: '1', ...env}, timeout: 60_000},
+      (error, stdout, stderr) => {
+        let json: any
+        try {
+          json = JSON.parse(stdout)
+        } catch {}
 
-      resolve({
-        code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, json, ms: Date.now() - started, stderr, stdout,
-      })
-    })
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          json,
+          ms: Date.now() - started,
+          stderr,
+          stdout,
+        })
+      },
+    )
   })
 }
 
@@ -44,8 +57,12 @@ describe('netdata-cloud link (built CLI)', () => {
     const r = await cli(['link', '--emulator'])
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, /^COMPONENT\s+TARGET\s+STATUS\s+DETAILS$/m)
-    for (const id of ['settings', 'dns', 'tcp', 'proxy', 'tls', 'env', 'challenge/password', 'mqtt']) assert.match(r.stdout, new RegExp(`^${id}\\s+\\S+\\s+PASS\\s+\\d+ ms`, 'm'))
-    assert.match(r.stdout, /^SUMMARY: PASS: the link to https:\/\/localhost:\d+ works — 8 pass, 0 warn, 0 fail, 0 skip in \d+ ms; 9 round trips, 1 TLS connection$/m)
+    for (const id of ['settings', 'dns', 'tcp', 'proxy', 'tls', 'env', 'challenge/password', 'mqtt'])
+      assert.match(r.stdout, new RegExp(`^${id}\\s+\\S+\\s+PASS\\s+\\d+ ms`, 'm'))
+    assert.match(
+      r.stdout,
+      /^SUMMARY: PASS: the link to https:\/\/localhost:\d+ works — 8 pass, 0 warn, 0 fail, 0 skip in \d+ ms; 9 round trips, 1 TLS connection$/m,
+    )
     assert.equal(r.stderr.match(/^\[PASS\] /gm)?.length, 8)
     assert.doesNotMatch(r.stdout + r.stderr, /PRIVATE KEY/)
   })
@@ -56,7 +73,10 @@ describe('netdata-cloud link (built CLI)', () => {
     assert.equal(r.stderr, '')
     assert.equal(r.json.ok, true)
     assert.equal(r.json.command, 'link')
-    assert.deepEqual(r.json.result.steps.map((s: any) => s.id), ['settings', 'dns', 'tcp', 'proxy', 'tls', 'env', 'challenge', 'mqtt'])
+    assert.deepEqual(
+      r.json.result.steps.map((s: any) => s.id),
+      ['settings', 'dns', 'tcp', 'proxy', 'tls', 'env', 'challenge', 'mqtt'],
+    )
     for (const s of r.json.result.steps) {
       assert.equal(s.status, 'PASS')
       assert.equal(typeof s.ms, 'number')
@@ -80,13 +100,23 @@ describe('netdata-cloud link (built CLI)', () => {
     assert.equal(r.json.ok, false)
     const st = Object.fromEntries(r.json.result.steps.map((s: any) => [s.id, s.status]))
     assert.deepEqual(st, {
-      challenge: 'SKIP', dns: 'PASS', env: 'SKIP', mqtt: 'SKIP', proxy: 'PASS', settings: 'PASS', tcp: 'PASS', tls: 'FAIL',
+      challenge: 'SKIP',
+      dns: 'PASS',
+      env: 'SKIP',
+      mqtt: 'SKIP',
+      proxy: 'PASS',
+      settings: 'PASS',
+      tcp: 'PASS',
+      tls: 'FAIL',
     })
   })
 
   test('--only tls runs tls and what it needs; --skip mqtt leaves mqtt out', async () => {
     const only = await cli(['link', '--emulator', '--only', 'tls', '--json'])
-    assert.deepEqual(only.json.result.steps.filter((s: any) => s.status === 'PASS').map((s: any) => s.id), ['settings', 'dns', 'tcp', 'proxy', 'tls'])
+    assert.deepEqual(
+      only.json.result.steps.filter((s: any) => s.status === 'PASS').map((s: any) => s.id),
+      ['settings', 'dns', 'tcp', 'proxy', 'tls'],
+    )
     assert.match(only.json.result.steps.find((s: any) => s.id === 'env').detail, /not selected \(--only\)/)
     const skip = await cli(['link', '--emulator', '--skip', 'mqtt', '--json'])
     assert.equal(skip.code, 0)
@@ -94,25 +124,41 @@ describe('netdata-cloud link (built CLI)', () => {
   })
 
   test('bad input: unknown step, bad duration, --fault without --emulator, --take-over without --yes off a TTY', async () => {
-    for (const args of [['--only', 'nope'], ['--timeout', 'soon'], ['--fault', 'stall'], ['--take-over', '--emulator']]) {
+    for (const args of [
+      ['--only', 'nope'],
+      ['--timeout', 'soon'],
+      ['--fault', 'stall'],
+      ['--take-over', '--emulator'],
+    ]) {
       const r = await cli(['link', ...args])
       assert.equal(r.code, EXIT.badInput, `${args.join(' ')}: ${r.stderr}`)
       assert.equal(r.stderr.trim().split('\n').length, 2, r.stderr) // message + "Try this:"
     }
   })
 
-  describe('the node\'s own settings, to an emulator in this process (--ca)', () => {
+  describe("the node's own settings, to an emulator in this process (--ca)", () => {
     let emulator: Emulator
     let dir: string
     let agent: Server
     let agentOnline = true
     let claimId: string
-    const flags = () => ['--config-dir', join(dir, 'etc'), '--lib-dir', join(dir, 'lib'), '--ca', emulator.caPath, '--as-version', '1.37.1', '--agent-url', `http://127.0.0.1:${(agent.address() as {port: number}).port}`]
+    const flags = () => [
+      '--config-dir',
+      join(dir, 'etc'),
+      '--lib-dir',
+      join(dir, 'lib'),
+      '--ca',
+      emulator.caPath,
+      '--as-version',
+      '1.37.1',
+      '--agent-url',
+      `http://127.0.0.1:${(agent.address() as {port: number}).port}`,
+    ]
 
     before(async () => {
       emulator = await startEmulator({})
-      dir = mkdtempSync('/tmp/nc-link-node.');
-      ({claimId} = makeClaimedNode(dir, emulator))
+      dir = mkdtempSync('/tmp/nc-link-node.')
+      ;({claimId} = makeClaimedNode(dir, emulator))
       agent = await startAgentApi(claimId, () => agentOnline)
     })
 
@@ -130,17 +176,26 @@ describe('netdata-cloud link (built CLI)', () => {
       assert.equal(mqtt.status, 'WARN')
       assert.match(mqtt.detail, /stopped before MQTT CONNECT: the running agent is online/)
       assert.match(mqtt.fix, /--take-over/)
-      assert.match(r.json.result.steps.find((s: any) => s.id === 'settings').detail, /url https:\/\/localhost:\d+ \(cloud\.conf:3\); proxy none \(netdata\.conf:2\)/)
+      assert.match(
+        r.json.result.steps.find((s: any) => s.id === 'settings').detail,
+        /url https:\/\/localhost:\d+ \(cloud\.conf:3\); proxy none \(netdata\.conf:2\)/,
+      )
       assert.equal(r.json.result.steps.find((s: any) => s.id === 'agent').status, 'PASS')
       const conns = emulator.records.connections
       assert.ok(conns.length > 0, 'the WebSocket upgrade reached the emulator')
-      assert.ok(conns.every(c => c.clientId === undefined && c.connack === undefined), 'no MQTT CONNECT was sent')
+      assert.ok(
+        conns.every(c => c.clientId === undefined && c.connack === undefined),
+        'no MQTT CONNECT was sent',
+      )
     })
 
     test('--take-over --yes: CONNECT done, full PASS', async () => {
       const r = await cli(['link', ...flags(), '--take-over', '--yes', '--json'])
       assert.equal(r.code, 0, JSON.stringify(r.json?.result?.steps ?? r.stderr))
-      assert.match(r.json.result.steps.find((s: any) => s.id === 'mqtt').detail, /CONNACK 0.*took over the agent's session/)
+      assert.match(
+        r.json.result.steps.find((s: any) => s.id === 'mqtt').detail,
+        /CONNACK 0.*took over the agent's session/,
+      )
       const c = emulator.records.connections.find(x => x.clientId !== undefined)!
       assert.equal(c.protocolVersion, 5)
       assert.equal(c.will, undefined, 'no will: a dropped test session must not mark the node unreachable')
@@ -151,12 +206,20 @@ describe('netdata-cloud link (built CLI)', () => {
     })
 
     test('the local clock 40 days ahead or 5 days behind (libfaketime): tls FAIL with the clock verdict, exit 24', async () => {
-      for (const [clock, code, way] of [['+40 days', 'CERT_HAS_EXPIRED', 'ahead'], ['-5 days', 'CERT_NOT_YET_VALID', 'behind']] as const) {
+      for (const [clock, code, way] of [
+        ['+40 days', 'CERT_HAS_EXPIRED', 'ahead'],
+        ['-5 days', 'CERT_NOT_YET_VALID', 'behind'],
+      ] as const) {
         const r = await cli(['link', ...flags(), '--json'], {}, clock)
         assert.equal(r.code, EXIT.clock, `${clock}: ${r.stdout}${r.stderr}`)
         const tls = r.json.result.steps.find((s: any) => s.id === 'tls')
         assert.equal(tls.status, 'FAIL')
-        assert.match(tls.detail, new RegExp(`^${code}: .*server Date \\S+, local clock is \\d+ s ${way}: the certificate is valid, the local clock is wrong`))
+        assert.match(
+          tls.detail,
+          new RegExp(
+            `^${code}: .*server Date \\S+, local clock is \\d+ s ${way}: the certificate is valid, the local clock is wrong`,
+          ),
+        )
         assert.match(tls.fix, /timedatectl set-ntp true/)
         const skew = Number(/local clock is (\d+) s/.exec(tls.detail)![1])
         const expected = clock === '+40 days' ? 40 * 86_400 : 5 * 86_400

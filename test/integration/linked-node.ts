@@ -15,24 +15,41 @@ export function makeClaimedNode(dir: string, emulator: Emulator): {claimId: stri
   mkdirSync(join(dir, 'etc'))
   mkdirSync(join(dir, 'lib/cloud.d'), {recursive: true})
   const claimId = randomUUID()
-  const {privateKey, publicKey} = generateKeyPairSync('rsa', {modulusLength: 2048, privateKeyEncoding: {format: 'pem', type: 'pkcs8'}, publicKeyEncoding: {format: 'pem', type: 'spki'}})
+  const {privateKey, publicKey} = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: {format: 'pem', type: 'pkcs8'},
+    publicKeyEncoding: {format: 'pem', type: 'spki'},
+  })
   writeFileSync(join(dir, 'lib/cloud.d/private.pem'), privateKey, {mode: 0o600})
   writeFileSync(join(dir, 'lib/cloud.d/public.pem'), publicKey)
   writeFileSync(join(dir, 'lib/cloud.d/claimed_id'), claimId)
-  writeFileSync(join(dir, 'lib/cloud.d/cloud.conf'), `[global]\n    enabled = yes\n    cloud base url = ${emulator.url}\n`)
+  writeFileSync(
+    join(dir, 'lib/cloud.d/cloud.conf'),
+    `[global]\n    enabled = yes\n    cloud base url = ${emulator.url}\n`,
+  )
   writeFileSync(join(dir, 'etc/netdata.conf'), '[cloud]\n    proxy = none\n')
   emulator.registerNode(claimId, publicKey)
   return {claimId}
 }
 
-/** The running agent's API on a free loopback port (v1.37.1, claimed with `claimId`), online when `online()` says so. */
+/**
+ * The running agent's API on a free loopback port (v1.37.1, claimed with `claimId`), online when `online()` says so.
+ */
 export async function startAgentApi(claimId: string, online: () => boolean): Promise<Server> {
   const agent = createServer((req, res) => {
     res.setHeader('content-type', 'application/json')
-    if (req.url === '/api/v1/info') res.end(JSON.stringify({
-      'agent-claimed': true, 'aclk-available': online(), 'cloud-available': true, 'cloud-enabled': true, version: 'v1.37.1',
-    }))
-    else if (req.url === '/api/v1/aclk') res.end(JSON.stringify({'agent-claimed': true, 'claimed-id': claimId, online: online()}))
+    if (req.url === '/api/v1/info')
+      res.end(
+        JSON.stringify({
+          'agent-claimed': true,
+          'aclk-available': online(),
+          'cloud-available': true,
+          'cloud-enabled': true,
+          version: 'v1.37.1',
+        }),
+      )
+    else if (req.url === '/api/v1/aclk')
+      res.end(JSON.stringify({'agent-claimed': true, 'claimed-id': claimId, online: online()}))
     else {
       res.statusCode = 404
       res.end('{}')

@@ -5,16 +5,12 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {EXIT} from '../../src/base/errors.js'
 import {ROOT} from '../helpers/cli.js'
-import {
-  type Layout, makeLayout, snapshot, V1,
-} from './claim-env.js'
+import {type Layout, makeLayout, snapshot, V1} from './claim-env.js'
 
 const TOKEN = 'tok-Typed-At-The-Prompt-31337'
 const quote = (s: string) => `'${s.replaceAll("'", String.raw`'\''`)}'`
@@ -25,7 +21,10 @@ const quote = (s: string) => `'${s.replaceAll("'", String.raw`'\''`)}'`
  */
 async function onTerminal(args: string[], answers: [RegExp, string][]): Promise<{code: null | number; screen: string}> {
   const command = [process.execPath, join(ROOT, 'bin/run.js'), ...args].map(a => quote(a)).join(' ')
-  const child = spawn('script', ['-qec', command, '/dev/null'], {env: {...process.env, NO_COLOR: '1', TERM: 'xterm'}, stdio: ['pipe', 'pipe', 'pipe']})
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: {...process.env, NO_COLOR: '1', TERM: 'xterm'},
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let screen = ''
   let next = 0
   let typedAt = 0
@@ -64,7 +63,10 @@ describe('prompts on a real terminal', () => {
   test('claim asks for the token with a masked prompt; the typed token claims the node and is never shown', async () => {
     const l = makeLayout('unused')
     layouts.push(l)
-    const r = await onTerminal(['claim', ...l.flags, '--buildinfo-file', V1, '--url', emu.url, '--ca', emu.caPath, '--no-reload'], [[/claim token/, `${TOKEN}\r`]])
+    const r = await onTerminal(
+      ['claim', ...l.flags, '--buildinfo-file', V1, '--url', emu.url, '--ca', emu.caPath, '--no-reload'],
+      [[/claim token/, `${TOKEN}\r`]],
+    )
     assert.equal(r.code, 0, r.screen)
     assert.match(r.screen, /\*{8,}/, 'the mask is shown as the token is typed')
     assert.ok(!r.screen.includes(TOKEN), 'the token appeared on the terminal')
@@ -76,16 +78,35 @@ describe('prompts on a real terminal', () => {
     const l = makeLayout(TOKEN)
     layouts.push(l)
     const {runCliAsync} = await import('../helpers/cli.js')
-    const claimed = await runCliAsync(['claim', ...l.flags, '--buildinfo-file', V1, '--token-file', l.tokenFile, '--url', emu.url, '--ca', emu.caPath, '--no-reload', '--json'])
+    const claimed = await runCliAsync([
+      'claim',
+      ...l.flags,
+      '--buildinfo-file',
+      V1,
+      '--token-file',
+      l.tokenFile,
+      '--url',
+      emu.url,
+      '--ca',
+      emu.caPath,
+      '--no-reload',
+      '--json',
+    ])
     assert.equal(claimed.code, 0, claimed.stdout + claimed.stderr)
     const before = snapshot(l.dir)
 
-    const no = await onTerminal(['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload'], [[/Disconnect this node/, 'n\r']])
+    const no = await onTerminal(
+      ['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload'],
+      [[/Disconnect this node/, 'n\r']],
+    )
     assert.equal(no.code, EXIT.badInput, no.screen)
     assert.match(no.screen, /not confirmed: nothing was changed/)
     assert.deepEqual(snapshot(l.dir), before)
 
-    const yes = await onTerminal(['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload', '--agent-url', 'http://127.0.0.1:1'], [[/Disconnect this node/, 'y\r']])
+    const yes = await onTerminal(
+      ['unclaim', ...l.flags, '--buildinfo-file', V1, '--no-reload', '--agent-url', 'http://127.0.0.1:1'],
+      [[/Disconnect this node/, 'y\r']],
+    )
     assert.equal(yes.code, 0, yes.screen)
     assert.ok(!existsSync(join(l.cloudDir, 'claimed_id')))
   })

@@ -7,7 +7,7 @@ import {test} from 'node:test'
 import {withAgent} from '../helpers/agent.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 
-const {default: Ajv} = await import('ajv') as any
+const {default: Ajv} = (await import('ajv')) as any
 const ajv = new Ajv({allErrors: true, strict: false})
 const schema = (name: string) => JSON.parse(readFileSync(join(ROOT, 'schemas', `${name}.json`), 'utf8'))
 const envelope = ajv.compile(schema('envelope'))
@@ -54,7 +54,10 @@ test('enable/disable, implementation (show and switch) and link --json match the
   check('toggle', runCli(['disable', '--json', '--dry-run', ...fixture('D-v1.40.0.txt'), ...on]).json)
   check('toggle', runCli(['enable', '--json', '--auto', ...fixture('E-v1.42.0.txt'), ...dirs()]).json)
   check('implementation', runCli(['implementation', '--json']).json)
-  check('implementation', runCli(['implementation', 'legacy', '--json', ...fixture('C-v1.32.1-both.txt'), ...dirs()]).json)
+  check(
+    'implementation',
+    runCli(['implementation', 'legacy', '--json', ...fixture('C-v1.32.1-both.txt'), ...dirs()]).json,
+  )
   const {runCliAsync} = await import('../helpers/cli.js')
   const link = await runCliAsync(['link', '--emulator', '--json'])
   assert.equal(link.code, 0, link.stderr)

@@ -54,7 +54,9 @@ describe('status on the real agent', () => {
   })
 })
 
-async function serve(handler: (res: import('node:http').ServerResponse) => void): Promise<{server: Server; url: string}> {
+async function serve(
+  handler: (res: import('node:http').ServerResponse) => void,
+): Promise<{server: Server; url: string}> {
   const server = createServer((_req, res) => handler(res))
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return {server, url: `http://127.0.0.1:${(server.address() as {port: number}).port}`}
@@ -67,7 +69,10 @@ describe('status with a broken agent API (a cloud-capable build, from a fixture 
     const dir = mkdtempSync('/tmp/nc-fake-netdata.')
     const text = readFileSync(new URL('../fixtures/buildinfo/E-v1.42.0.txt', import.meta.url), 'utf8')
     writeFileSync(`${dir}/buildinfo.txt`, text)
-    writeFileSync(`${dir}/netdata`, `#!/bin/sh\nif [ "$1" = "-v" ]; then echo "netdata v1.42.0"; exit 0; fi\ncat "${dir}/buildinfo.txt"\n`)
+    writeFileSync(
+      `${dir}/netdata`,
+      `#!/bin/sh\nif [ "$1" = "-v" ]; then echo "netdata v1.42.0"; exit 0; fi\ncat "${dir}/buildinfo.txt"\n`,
+    )
     chmodSync(`${dir}/netdata`, 0o755)
     return dir
   }
@@ -76,7 +81,17 @@ describe('status with a broken agent API (a cloud-capable build, from a fixture 
     const dir = await fakeNetdata()
     const {server, url} = await serve(res => res.end('{"version": "v1.42.0", nope'))
     try {
-      const r = await runCliAsync(['status', '--netdata', `${dir}/netdata`, '--lib-dir', dir, '--config-dir', dir, '--agent-url', url])
+      const r = await runCliAsync([
+        'status',
+        '--netdata',
+        `${dir}/netdata`,
+        '--lib-dir',
+        dir,
+        '--config-dir',
+        dir,
+        '--agent-url',
+        url,
+      ])
       assert.equal(r.code, EXIT.notClaimed, r.stdout + r.stderr)
       // not claimed comes first; claim it on disk to reach the agent's view
       const {writeFileSync, mkdirSync} = await import('node:fs')
@@ -86,7 +101,18 @@ describe('status with a broken agent API (a cloud-capable build, from a fixture 
       const {privateKey, publicKey} = generateKeyPairSync('rsa', {modulusLength: 2048})
       writeFileSync(`${dir}/cloud.d/private.pem`, privateKey.export({format: 'pem', type: 'pkcs8'}), {mode: 0o600})
       writeFileSync(`${dir}/cloud.d/public.pem`, publicKey.export({format: 'pem', type: 'spki'}))
-      const r2 = await runCliAsync(['status', '--json', '--netdata', `${dir}/netdata`, '--lib-dir', dir, '--config-dir', dir, '--agent-url', url])
+      const r2 = await runCliAsync([
+        'status',
+        '--json',
+        '--netdata',
+        `${dir}/netdata`,
+        '--lib-dir',
+        dir,
+        '--config-dir',
+        dir,
+        '--agent-url',
+        url,
+      ])
       // files are owned by root, not by the agent's user: a blocking ownership finding comes before the agent's view
       assert.equal(r2.json.result.verdict.code, 'permission', JSON.stringify(r2.json.result.findings))
       const {chownSync, readdirSync} = await import('node:fs')
@@ -94,7 +120,17 @@ describe('status with a broken agent API (a cloud-capable build, from a fixture 
       const nd = lookupUser('netdata')!
       chownSync(`${dir}/cloud.d`, nd.uid, nd.gid)
       for (const f of readdirSync(`${dir}/cloud.d`)) chownSync(`${dir}/cloud.d/${f}`, nd.uid, nd.gid)
-      const r3 = await runCliAsync(['status', '--netdata', `${dir}/netdata`, '--lib-dir', dir, '--config-dir', dir, '--agent-url', url])
+      const r3 = await runCliAsync([
+        'status',
+        '--netdata',
+        `${dir}/netdata`,
+        '--lib-dir',
+        dir,
+        '--config-dir',
+        dir,
+        '--agent-url',
+        url,
+      ])
       assert.equal(r3.code, EXIT.agentUnreachable, r3.stdout)
       assert.match(r3.stdout, /not valid JSON/)
       assert.doesNotMatch(r3.stdout + r3.stderr, /\n\s+at /, 'no stack trace')
@@ -105,10 +141,25 @@ describe('status with a broken agent API (a cloud-capable build, from a fixture 
 
   test('an agent that answers too slowly → agentUnreachable within --timeout', async () => {
     const dir = await fakeNetdata()
-    const {server, url} = await serve(() => {/* never answers */})
+    const {server, url} = await serve(() => {
+      /* never answers */
+    })
     try {
       const started = Date.now()
-      const r = await runCliAsync(['status', '--json', '--timeout', '500', '--netdata', `${dir}/netdata`, '--lib-dir', dir, '--config-dir', dir, '--agent-url', url])
+      const r = await runCliAsync([
+        'status',
+        '--json',
+        '--timeout',
+        '500',
+        '--netdata',
+        `${dir}/netdata`,
+        '--lib-dir',
+        dir,
+        '--config-dir',
+        dir,
+        '--agent-url',
+        url,
+      ])
       assert.ok(Date.now() - started < 5000)
       assert.equal(r.json.result.running.reachable, false)
       assert.equal(r.json.result.running.problem.error, 'timeout')

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict'
 import {createPrivateKey, createPublicKey} from 'node:crypto'
-import {
-  chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
-} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {lookupUser} from '../../src/agent/accounts.js'
 import {ensureKeyPair} from '../../src/agent/keypair.js'
@@ -37,19 +33,55 @@ describe('claim inputs, answers and keys', () => {
   })
 
   test('validateClaimInputs refuses quotes, whitespace, control characters, http, bad rooms and ids — token masked', () => {
-    assert.match(code(() => validateClaimInputs({...good, token: '"abcDEF123456789'})), /^badInput: the claim token contains a quote character.*compose/)
-    assert.match(code(() => validateClaimInputs({...good, token: 'abc DEF123456789'})), /whitespace/)
-    assert.match(code(() => validateClaimInputs({...good, token: 'abcDEF12345678\n9'})), /control character/)
-    assert.match(code(() => validateClaimInputs({...good, token: ''})), /is empty/)
-    assert.doesNotMatch(code(() => validateClaimInputs({...good, token: 'abc DEF1234secret'})), /DEF1234secret/)
-    assert.match(code(() => validateClaimInputs({...good, url: 'http://app.netdata.cloud'})), /https:\/\/ only/)
-    assert.match(code(() => validateClaimInputs({...good, url: 'https://app.netdata.cloud"'})), /quote/)
-    assert.match(code(() => validateClaimInputs({...good, url: 'https://u:p@app.netdata.cloud'})), /no credentials/)
-    assert.match(code(() => validateClaimInputs({...good, rooms: ['not-a-room']})), /not a room id/)
-    assert.match(code(() => validateClaimInputs({...good, rooms: [`'${ROOM}'`]})), /quote/)
+    assert.match(
+      code(() => validateClaimInputs({...good, token: '"abcDEF123456789'})),
+      /^badInput: the claim token contains a quote character.*compose/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, token: 'abc DEF123456789'})),
+      /whitespace/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, token: 'abcDEF12345678\n9'})),
+      /control character/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, token: ''})),
+      /is empty/,
+    )
+    assert.doesNotMatch(
+      code(() => validateClaimInputs({...good, token: 'abc DEF1234secret'})),
+      /DEF1234secret/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, url: 'http://app.netdata.cloud'})),
+      /https:\/\/ only/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, url: 'https://app.netdata.cloud"'})),
+      /quote/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, url: 'https://u:p@app.netdata.cloud'})),
+      /no credentials/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, rooms: ['not-a-room']})),
+      /not a room id/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, rooms: [`'${ROOM}'`]})),
+      /quote/,
+    )
     assert.deepEqual(validateClaimInputs({...good, rooms: [ROOM, ' ', '']}).rooms, [ROOM])
-    assert.match(code(() => validateClaimInputs({...good, id: 'x'})), /--id "x" is not a UUID/)
-    assert.match(code(() => validateClaimInputs({...good, hostname: 'a b'})), /whitespace/)
+    assert.match(
+      code(() => validateClaimInputs({...good, id: 'x'})),
+      /--id "x" is not a UUID/,
+    )
+    assert.match(
+      code(() => validateClaimInputs({...good, hostname: 'a b'})),
+      /whitespace/,
+    )
   })
 
   test('interpretClaimAnswer: one message per Cloud answer, with the v1 script exit code', () => {
@@ -96,15 +128,26 @@ describe('token sources and the key pair on disk', () => {
     chmodSync(f, 0o644)
     const env: NodeJS.ProcessEnv = {NETDATA_CLAIM_TOKEN: 'tok-ENV-87654321'}
     const r = await readClaimToken({
-      env, file: f, interactive: false, prompt: async () => 'x',
+      env,
+      file: f,
+      interactive: false,
+      prompt: async () => 'x',
     })
     assert.equal(r.token, 'tok-FILE-12345678')
     assert.match(r.warnings[0].message, /readable by every user/)
     assert.equal(env.NETDATA_CLAIM_TOKEN, undefined, 'the env token must not reach children')
-    const e = await readClaimToken({env: {NETDATA_CLAIM_TOKEN: 'tok-ENV-87654321'}, interactive: false, prompt: async () => 'x'})
+    const e = await readClaimToken({
+      env: {NETDATA_CLAIM_TOKEN: 'tok-ENV-87654321'},
+      interactive: false,
+      prompt: async () => 'x',
+    })
     assert.deepEqual([e.token, e.source], ['tok-ENV-87654321', 'NETDATA_CLAIM_TOKEN'])
     const s = await readClaimToken({
-      env: {}, interactive: false, prompt: async () => 'x', readStdin: () => 'tok-STDIN-1234\r\n', stdin: true,
+      env: {},
+      interactive: false,
+      prompt: async () => 'x',
+      readStdin: () => 'tok-STDIN-1234\r\n',
+      stdin: true,
     })
     assert.equal(s.token, 'tok-STDIN-1234')
     const p = await readClaimToken({env: {}, interactive: true, prompt: async () => 'tok-PROMPT-1234'})
@@ -132,10 +175,16 @@ describe('token sources and the key pair on disk', () => {
     rmSync(paths.publicKey)
     const c = ensureKeyPair(paths, owner)
     assert.equal(c.action, 'public-derived')
-    assert.ok(createPublicKey(priv).export({format: 'der', type: 'spki'}).equals(createPublicKey(readFileSync(paths.publicKey, 'utf8')).export({format: 'der', type: 'spki'})))
+    assert.ok(
+      createPublicKey(priv)
+        .export({format: 'der', type: 'spki'})
+        .equals(createPublicKey(readFileSync(paths.publicKey, 'utf8')).export({format: 'der', type: 'spki'})),
+    )
     mkdirSync(join(dir, 'x'))
     chownSync(join(dir, 'x'), 0, 0)
-    const dry = ensureKeyPair({privateKey: join(dir, 'x/p.pem'), publicKey: join(dir, 'x/q.pem')}, owner, {dryRun: true})
+    const dry = ensureKeyPair({privateKey: join(dir, 'x/p.pem'), publicKey: join(dir, 'x/q.pem')}, owner, {
+      dryRun: true,
+    })
     assert.equal(dry.action, 'generated')
     assert.throws(() => statSync(join(dir, 'x/p.pem')), /ENOENT/)
   })

@@ -9,7 +9,10 @@ import {linkEmulator, type LinkReport} from '../../src/services/link.js'
 
 const walk = (faults: string[], extra: {asVersion?: string; timeoutMs?: number} = {}): Promise<LinkReport> =>
   linkEmulator(startEmulator, {
-    deadlineMs: 20_000, faults, timeoutMs: extra.timeoutMs ?? 1500, ...extra,
+    deadlineMs: 20_000,
+    faults,
+    timeoutMs: extra.timeoutMs ?? 1500,
+    ...extra,
   })
 
 const statuses = (r: LinkReport) => Object.fromEntries(r.steps.map(s => [s.id, s.status]))
@@ -18,7 +21,14 @@ describe('link --emulator', () => {
   test('full PASS on one TLS connection, MQTT 5, nothing secret in the report', async () => {
     const r = await walk([])
     assert.deepEqual(statuses(r), {
-      challenge: 'PASS', dns: 'PASS', env: 'PASS', mqtt: 'PASS', proxy: 'PASS', settings: 'PASS', tcp: 'PASS', tls: 'PASS',
+      challenge: 'PASS',
+      dns: 'PASS',
+      env: 'PASS',
+      mqtt: 'PASS',
+      proxy: 'PASS',
+      settings: 'PASS',
+      tcp: 'PASS',
+      tls: 'PASS',
     })
     assert.equal(r.exitCode, 0)
     assert.equal(r.tlsConnections, 1)
@@ -47,7 +57,9 @@ describe('link --emulator', () => {
     assert.equal(statuses(r).mqtt, 'SKIP')
   })
 
-  const table: Array<[fault: string, step: string, code: ErrorCode, detail: RegExp, opts?: {asVersion?: string; timeoutMs?: number}]> = [
+  const table: Array<
+    [fault: string, step: string, code: ErrorCode, detail: RegExp, opts?: {asVersion?: string; timeoutMs?: number}]
+  > = [
     ['expired-cert', 'tls', 'tls', /CERT_HAS_EXPIRED: the certificate has expired.*server Date .* agrees/],
     ['not-yet-valid-cert', 'tls', 'tls', /CERT_NOT_YET_VALID: the certificate is not valid yet/],
     ['self-signed', 'tls', 'tls', /SELF_SIGNED|self-signed/],
@@ -56,7 +68,12 @@ describe('link --emulator', () => {
     ['env-bad-json', 'env', 'cloudApi', /not a JSON object/],
     ['env-no-mqttv5', 'env', 'cloudApi', /no MQTTv5 transport/],
     ['challenge-wrong-key', 'challenge', 'auth', /does not decrypt with this node's private key/],
-    ['password-rejected', 'challenge', 'auth', /POST password \(expected 201\): HTTP\/1\.1 401.*ErrInvalidChallengeResponse/],
+    [
+      'password-rejected',
+      'challenge',
+      'auth',
+      /POST password \(expected 201\): HTTP\/1\.1 401.*ErrInvalidChallengeResponse/,
+    ],
     ['banned', 'env', 'auth', /403.*non-retryable/],
     ['banned@challenge', 'challenge', 'auth', /403.*non-retryable/],
     ['retry-after:42', 'env', 'cloudApi', /503.*retry after 42 s/],
@@ -68,7 +85,13 @@ describe('link --emulator', () => {
     ['drop-after-connect', 'mqtt', 'mqtt', /closed|MQTT session failed/],
     ['slow:1200', 'env', 'cloudApi', /no answer in 500 ms/, {timeoutMs: 500}],
     ['stall', 'env', 'cloudApi', /no answer in 500 ms/, {timeoutMs: 500}],
-    ['stall@challenge', 'challenge', 'cloudApi', /no answer in 500 ms \(waiting for the answer to GET/, {timeoutMs: 500}],
+    [
+      'stall@challenge',
+      'challenge',
+      'cloudApi',
+      /no answer in 500 ms \(waiting for the answer to GET/,
+      {timeoutMs: 500},
+    ],
     ['stall@mqtt', 'mqtt', 'mqtt', /no answer in 500 ms \(waiting for CONNACK\)/, {timeoutMs: 500}],
     ['flood', 'env', 'cloudApi', /cap/],
     ['flood@password', 'challenge', 'cloudApi', /cap/],

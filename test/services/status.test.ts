@@ -2,9 +2,7 @@
 // prints a fixture buildinfo (Debian ships only 1.37.1, built without cloud).
 import assert from 'node:assert/strict'
 import {generateKeyPairSync} from 'node:crypto'
-import {
-  chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync,
-} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
@@ -18,14 +16,22 @@ function node(fixture: string, version: string): {root: string; opts: Parameters
   const root = mkdtempSync('/tmp/nc-status.')
   const text = readFileSync(new URL(`../fixtures/buildinfo/${fixture}`, import.meta.url), 'utf8')
   writeFileSync(join(root, 'buildinfo.txt'), text)
-  writeFileSync(join(root, 'netdata'), `#!/bin/sh\nif [ "$1" = "-v" ]; then echo "netdata ${version}"; exit 0; fi\ncat "${root}/buildinfo.txt"\n`)
+  writeFileSync(
+    join(root, 'netdata'),
+    `#!/bin/sh\nif [ "$1" = "-v" ]; then echo "netdata ${version}"; exit 0; fi\ncat "${root}/buildinfo.txt"\n`,
+  )
   chmodSync(join(root, 'netdata'), 0o755)
   mkdirSync(join(root, 'etc'))
   mkdirSync(join(root, 'lib'))
   return {
     opts: {
-      agentUrl: 'http://127.0.0.1:9', configDir: join(root, 'etc'), env: {}, libDir: join(root, 'lib'), netdata: join(root, 'netdata'),
-    }, root,
+      agentUrl: 'http://127.0.0.1:9',
+      configDir: join(root, 'etc'),
+      env: {},
+      libDir: join(root, 'lib'),
+      netdata: join(root, 'netdata'),
+    },
+    root,
   }
 }
 
@@ -120,7 +126,10 @@ describe('status verdicts (offline: files and build only)', () => {
   test('v2.x: cloud.conf `url` and claimed_id inside cloud.conf; `enabled` is ignored', async () => {
     const {opts, root} = node('v2-v2.11.0.txt', 'v2.11.0')
     claim(root)
-    writeFileSync(join(root, 'lib/cloud.d/cloud.conf'), '[global]\n\tenabled = no\n\turl = https://cloud.example.test\n\tclaimed_id = 11111111-2222-4333-8444-555555555555\n')
+    writeFileSync(
+      join(root, 'lib/cloud.d/cloud.conf'),
+      '[global]\n\tenabled = no\n\turl = https://cloud.example.test\n\tclaimed_id = 11111111-2222-4333-8444-555555555555\n',
+    )
     const s = await getStatus(discoverInstall(opts), {offline: true})
     assert.equal(s.cloudConf.enabled.effective, 'ignored')
     assert.equal(s.cloudConf.url.value, 'https://cloud.example.test')
@@ -130,7 +139,10 @@ describe('status verdicts (offline: files and build only)', () => {
 
   test('v1.32 with [cloud] proxy in netdata.conf: the proxy and its source line; credentials redacted', async () => {
     const {opts, root} = node('C-v1.32.1-both.txt', 'v1.32.1')
-    writeFileSync(join(root, 'etc/netdata.conf'), '[global]\n\trun as user = netdata\n\n[cloud]\n\tproxy = http://alice:s3cret@127.0.0.1:3128\n\taclk implementation = legacy\n')
+    writeFileSync(
+      join(root, 'etc/netdata.conf'),
+      '[global]\n\trun as user = netdata\n\n[cloud]\n\tproxy = http://alice:s3cret@127.0.0.1:3128\n\taclk implementation = legacy\n',
+    )
     const s = await getStatus(discoverInstall(opts), {offline: true})
     assert.equal(s.cloudConf.proxy.source, 'netdata.conf:5')
     assert.equal(s.cloudConf.proxy.value, 'http://alice:****@127.0.0.1:3128')

@@ -2,13 +2,9 @@
 // against the real Debian build (no ACLK) and saved buildinfo of other eras (test/fixtures/buildinfo).
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {
-  chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
-} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {
-  after, before, describe, test,
-} from 'node:test'
+import {after, before, describe, test} from 'node:test'
 
 import {lookupUser} from '../../src/agent/accounts.js'
 import {readServiceEnvironment} from '../../src/agent/service-env.js'
@@ -33,7 +29,10 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
     chownSync(join(d, 'lib'), netdata.uid, netdata.gid)
     writeFileSync(join(d, 'etc/netdata.conf'), '[global]\n\trun as user = netdata\n')
     return {
-      conf: join(d, 'etc/netdata.conf'), dirs: ['--config-dir', join(d, 'etc'), '--lib-dir', join(d, 'lib')], lib: join(d, 'lib'), root: d,
+      conf: join(d, 'etc/netdata.conf'),
+      dirs: ['--config-dir', join(d, 'etc'), '--lib-dir', join(d, 'lib')],
+      lib: join(d, 'lib'),
+      root: d,
     }
   }
 
@@ -41,7 +40,11 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
     try {
       const st = statSync(p)
       return {
-        ino: st.ino, mode: st.mode, mtime: st.mtimeMs, text: st.isFile() ? readFileSync(p, 'utf8') : null, uid: st.uid,
+        ino: st.ino,
+        mode: st.mode,
+        mtime: st.mtimeMs,
+        text: st.isFile() ? readFileSync(p, 'utf8') : null,
+        uid: st.uid,
       }
     } catch {
       return null
@@ -74,11 +77,17 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
     const l = layout()
     const r = runCli(['disable', '--json', ...l.dirs])
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.deepEqual([r.json.result.changed, r.json.result.created, r.json.result.before, r.json.result.after, r.json.result.era], [true, true, null, 'no', 'v1.33–v1.40'])
+    assert.deepEqual(
+      [r.json.result.changed, r.json.result.created, r.json.result.before, r.json.result.after, r.json.result.era],
+      [true, true, null, 'no', 'v1.33–v1.40'],
+    )
     assert.ok(['needed', 'not-needed'].includes(r.json.result.restart))
     const f = statSync(join(l.lib, 'cloud.d/cloud.conf'))
     const d = statSync(join(l.lib, 'cloud.d'))
-    assert.deepEqual([f.uid, f.gid, f.mode & 0o7777, d.uid, d.gid, d.mode & 0o7777], [netdata.uid, netdata.gid, 0o770, netdata.uid, netdata.gid, 0o770])
+    assert.deepEqual(
+      [f.uid, f.gid, f.mode & 0o7777, d.uid, d.gid, d.mode & 0o7777],
+      [netdata.uid, netdata.gid, 0o770, netdata.uid, netdata.gid, 0o770],
+    )
   })
 
   test('idempotent: the second run reports changed: false and leaves inode and mtime alone', () => {
@@ -88,7 +97,11 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
     writeFileSync(p, '# mine\r\n[global]\r\n    enabled = no\r\n    cloud base url = https://app.netdata.cloud\r\n')
     const one = runCli(['enable', '--json', '--buildinfo-file', V132_BOTH, ...l.dirs])
     assert.equal(one.json.result.changed, true, one.stdout + one.stderr)
-    assert.equal(readFileSync(p, 'utf8'), '# mine\r\n[global]\r\n    enabled = yes\r\n    cloud base url = https://app.netdata.cloud\r\n', 'one line changed, CRLF kept')
+    assert.equal(
+      readFileSync(p, 'utf8'),
+      '# mine\r\n[global]\r\n    enabled = yes\r\n    cloud base url = https://app.netdata.cloud\r\n',
+      'one line changed, CRLF kept',
+    )
     const s1 = snap(p)
     const two = runCli(['enable', '--json', '--buildinfo-file', V132_BOTH, ...l.dirs])
     assert.deepEqual([two.code, two.json.result.changed, two.json.result.restart], [0, false, 'not-needed'])
@@ -132,7 +145,10 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
     assert.equal(auto132.code, 19)
     const auto142 = runCli(['enable', '--auto', '--json', '--buildinfo-file', V142, ...l.dirs])
     assert.equal(auto142.code, 0, auto142.stdout + auto142.stderr)
-    assert.deepEqual([auto142.json.result.after, auto142.json.result.effectiveAfter, auto142.json.result.era], ['auto', 'auto', 'v1.41–v1.47'])
+    assert.deepEqual(
+      [auto142.json.result.after, auto142.json.result.effectiveAfter, auto142.json.result.era],
+      ['auto', 'auto', 'v1.41–v1.47'],
+    )
   })
 
   test('--restart without systemd or an init script: restart stays `needed` with the command to run', () => {
@@ -140,7 +156,10 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
     const r = runCli(['disable', '--restart', '--json', ...l.dirs], {env: {PATH: '/nonexistent'}})
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.equal(r.json.result.restart, 'needed')
-    assert.match(r.json.warnings.map((w: any) => `${w.message} ${w.fix}`).join('\n'), /not restarted.*systemctl restart netdata/s)
+    assert.match(
+      r.json.warnings.map((w: any) => `${w.message} ${w.fix}`).join('\n'),
+      /not restarted.*systemctl restart netdata/s,
+    )
   })
 
   test('implementation: show the configured value, default, build and era rule', () => {
@@ -158,12 +177,22 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
 
   test('implementation legacy on v1.32 with both: sets [cloud] in place; a missing netdata.conf is created root 0644', () => {
     const l = layout()
-    writeFileSync(l.conf, '[global]\n\trun as user = netdata\n\n[cloud]\n\t# aclk implementation = ng\n\tproxy = none\n')
+    writeFileSync(
+      l.conf,
+      '[global]\n\trun as user = netdata\n\n[cloud]\n\t# aclk implementation = ng\n\tproxy = none\n',
+    )
     const r = runCli(['implementation', 'legacy', '--json', '--buildinfo-file', V132_BOTH, ...l.dirs])
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.equal(readFileSync(l.conf, 'utf8'), '[global]\n\trun as user = netdata\n\n[cloud]\n\taclk implementation = legacy\n\tproxy = none\n')
+    assert.equal(
+      readFileSync(l.conf, 'utf8'),
+      '[global]\n\trun as user = netdata\n\n[cloud]\n\taclk implementation = legacy\n\tproxy = none\n',
+    )
     const s = snap(l.conf)
-    assert.equal(runCli(['implementation', 'LEGACY'.toLowerCase(), '--json', '--buildinfo-file', V132_BOTH, ...l.dirs]).json.result.changed, false)
+    assert.equal(
+      runCli(['implementation', 'LEGACY'.toLowerCase(), '--json', '--buildinfo-file', V132_BOTH, ...l.dirs]).json.result
+        .changed,
+      false,
+    )
     assert.deepEqual(snap(l.conf), s)
     rmSync(l.conf)
     const c = runCli(['implementation', 'ng', '--json', '--buildinfo-file', V132_BOTH, ...l.dirs])
@@ -191,37 +220,65 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
   })
 
   test('bad input: each row gives its message and exit code, and the file is untouched', () => {
-    const rows: {name: string; setup: (l: ReturnType<typeof layout>) => string; args: string[]; code: number; message: RegExp; asUser?: boolean}[] = [
+    const rows: {
+      name: string
+      setup: (l: ReturnType<typeof layout>) => string
+      args: string[]
+      code: number
+      message: RegExp
+      asUser?: boolean
+    }[] = [
       {
-        args: ['implementation', 'ng', '--buildinfo-file', V132_BOTH], code: 16, message: /netdata\.conf: is a directory/, name: 'directory as netdata.conf', setup(l) {
+        args: ['implementation', 'ng', '--buildinfo-file', V132_BOTH],
+        code: 16,
+        message: /netdata\.conf: is a directory/,
+        name: 'directory as netdata.conf',
+        setup(l) {
           rmSync(l.conf)
           mkdirSync(l.conf)
           return l.conf
         },
       },
       {
-        args: ['disable'], code: 16, message: /cloud\.conf: not UTF-8/, name: 'binary cloud.conf', setup(l) {
+        args: ['disable'],
+        code: 16,
+        message: /cloud\.conf: not UTF-8/,
+        name: 'binary cloud.conf',
+        setup(l) {
           mkdirSync(join(l.lib, 'cloud.d'))
-          writeFileSync(join(l.lib, 'cloud.d/cloud.conf'), Buffer.from([0x5B, 0xFF, 0xFE, 0x00, 0x01]))
+          writeFileSync(join(l.lib, 'cloud.d/cloud.conf'), Buffer.from([0x5b, 0xff, 0xfe, 0x00, 0x01]))
           return join(l.lib, 'cloud.d/cloud.conf')
         },
       },
       {
-        args: ['disable'], code: 16, message: /cloud\.conf: too large/, name: 'huge cloud.conf', setup(l) {
+        args: ['disable'],
+        code: 16,
+        message: /cloud\.conf: too large/,
+        name: 'huge cloud.conf',
+        setup(l) {
           mkdirSync(join(l.lib, 'cloud.d'))
           writeFileSync(join(l.lib, 'cloud.d/cloud.conf'), '#'.repeat(9 * 1024 * 1024))
           return join(l.lib, 'cloud.d/cloud.conf')
         },
       },
       {
-        args: ['disable'], code: 16, message: /cloud\.conf: is a named pipe/, name: 'FIFO as cloud.conf', setup(l) {
+        args: ['disable'],
+        code: 16,
+        message: /cloud\.conf: is a named pipe/,
+        name: 'FIFO as cloud.conf',
+        setup(l) {
           mkdirSync(join(l.lib, 'cloud.d'))
           spawnSync('mkfifo', [join(l.lib, 'cloud.d/cloud.conf')])
           return join(l.lib, 'cloud.d/cloud.conf')
         },
       },
       {
-        args: ['disable'], asUser: true, code: 15, message: /cloud\.conf: permission denied/, name: 'unreadable cloud.conf, as a non-root user', setup(l) {
+        args: ['disable'],
+        asUser: true,
+        code: 15,
+        message: /cloud\.conf: permission denied/,
+        name: 'unreadable cloud.conf, as a non-root user',
+        setup(l) {
           mkdirSync(join(l.lib, 'cloud.d'))
           chmodSync(join(l.lib, 'cloud.d'), 0o755)
           writeFileSync(join(l.lib, 'cloud.d/cloud.conf'), '[global]\n\tenabled = yes\n', {mode: 0o600})
@@ -236,7 +293,10 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
       let r: {code: null | number; stdout: string; json?: any}
       if (row.asUser) {
         const s = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...row.args, '--json', ...l.dirs], {
-          encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, gid: netdata.gid, uid: netdata.uid,
+          encoding: 'utf8',
+          env: {...process.env, NO_COLOR: '1'},
+          gid: netdata.gid,
+          uid: netdata.uid,
         })
         r = {code: s.status, json: JSON.parse(s.stdout), stdout: s.stdout}
       } else r = runCli([...row.args, '--json', ...l.dirs])
@@ -249,10 +309,16 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
   test('bad input on special file systems (unshare -m): read-only → writeFailed, disk full → writeFailed; file untouched', () => {
     const cases = [
       {
-        code: 29, message: /read-only file system/, mount: 'mount -o remount,ro "$M"', name: 'read-only',
+        code: 29,
+        message: /read-only file system/,
+        mount: 'mount -o remount,ro "$M"',
+        name: 'read-only',
       },
       {
-        code: 29, message: /disk full/, mount: 'dd if=/dev/zero of="$M/filler" bs=4k count=64 2>/dev/null || true', name: 'disk full',
+        code: 29,
+        message: /disk full/,
+        mount: 'dd if=/dev/zero of="$M/filler" bs=4k count=64 2>/dev/null || true',
+        name: 'disk full',
       },
     ]
     for (const c of cases) {
@@ -283,9 +349,18 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
     const l = layout()
     mkdirSync(join(l.lib, 'cloud.d'))
     const {spawn} = await import('node:child_process')
-    const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       const {acquireLock} = await import(${JSON.stringify(join(ROOT, 'src/config/lock.ts'))})
-      acquireLock(${JSON.stringify(join(l.lib, 'cloud.d'))}); console.log('held'); setTimeout(() => {}, 60000)`], {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']})
+      acquireLock(${JSON.stringify(join(l.lib, 'cloud.d'))}); console.log('held'); setTimeout(() => {}, 60000)`,
+      ],
+      {cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit']},
+    )
     await new Promise<void>(resolve => holder.stdout!.on('data', b => String(b).includes('held') && resolve()))
     try {
       const r = runCli(['disable', '--json', ...l.dirs], {env: {NETDATA_CLOUD_LOCK_WAIT_MS: '200'}})
@@ -304,16 +379,26 @@ describe('readServiceEnvironment', () => {
       mkdirSync(join(root, 'etc/systemd/system/netdata.service.d'), {recursive: true})
       mkdirSync(join(root, 'lib/systemd/system'), {recursive: true})
       mkdirSync(join(root, 'etc/default'), {recursive: true})
-      writeFileSync(join(root, 'lib/systemd/system/netdata.service'), '[Unit]\nEnvironment=NOT_SERVICE=1\n[Service]\nEnvironmentFile=-/etc/netdata-env\nExecStart=/usr/sbin/netdata -D\n')
+      writeFileSync(
+        join(root, 'lib/systemd/system/netdata.service'),
+        '[Unit]\nEnvironment=NOT_SERVICE=1\n[Service]\nEnvironmentFile=-/etc/netdata-env\nExecStart=/usr/sbin/netdata -D\n',
+      )
       writeFileSync(join(root, 'etc/netdata-env'), 'NETDATA_CLAIM_TOKEN=abcdefghijklmnop\n')
-      writeFileSync(join(root, 'etc/systemd/system/netdata.service.d/override.conf'), '[Service]\nEnvironment="NETDATA_DISABLE_CLOUD=1" https_proxy=http://u:pw@proxy:3128\n')
+      writeFileSync(
+        join(root, 'etc/systemd/system/netdata.service.d/override.conf'),
+        '[Service]\nEnvironment="NETDATA_DISABLE_CLOUD=1" https_proxy=http://u:pw@proxy:3128\n',
+      )
       writeFileSync(join(root, 'etc/default/netdata'), '# comment\nexport EXTRA_OPTS="-P /run/netdata.pid"\n')
       const env = readServiceEnvironment(null, {proc: join(root, 'proc'), root})
       assert.deepEqual(env, [
         {name: 'EXTRA_OPTS', source: '/etc/default/netdata:2', value: '-P /run/netdata.pid'},
         {name: 'NETDATA_CLAIM_TOKEN', source: '/etc/netdata-env:1', value: '****mnop'},
         {name: 'NETDATA_DISABLE_CLOUD', source: '/etc/systemd/system/netdata.service.d/override.conf:2', value: '1'},
-        {name: 'https_proxy', source: '/etc/systemd/system/netdata.service.d/override.conf:2', value: 'http://u:****@proxy:3128'},
+        {
+          name: 'https_proxy',
+          source: '/etc/systemd/system/netdata.service.d/override.conf:2',
+          value: 'http://u:****@proxy:3128',
+        },
       ])
     } finally {
       rmSync(root, {force: true, recursive: true})

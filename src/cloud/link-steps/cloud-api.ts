@@ -4,14 +4,15 @@
 import {compareVersions, type Version} from '../../base/version.js'
 import {registerSecret} from '../../base/secrets.js'
 import {
-  challengePath, decryptChallenge, encodeResponse, parseChallenge, parsePasswordAnswer, passwordBody,
+  challengePath,
+  decryptChallenge,
+  encodeResponse,
+  parseChallenge,
+  parsePasswordAnswer,
+  passwordBody,
 } from '../challenge.js'
-import {
-  describeCloudError, envPath, parseCloudError, usesEnv, validateEnv,
-} from '../env.js'
-import type {
-  LinkContext, Step, StepResult,
-} from '../link-types.js'
+import {describeCloudError, envPath, parseCloudError, usesEnv, validateEnv} from '../env.js'
+import type {LinkContext, Step, StepResult} from '../link-types.js'
 import {wireRequest, type WireResponse} from '../wire-http.js'
 import {keepConnection, takeConnection} from './dial.js'
 
@@ -28,7 +29,14 @@ export function mqttProtocol(ctx: LinkContext): '3.1.1' | '5' {
 const portOf = (u: URL) => (u.port ? Number(u.port) : u.protocol === 'http:' || u.protocol === 'ws:' ? 80 : 443)
 
 /** One request on a (reused) connection to host:port; the connection goes back to the pool when kept alive. */
-async function call(ctx: LinkContext, url: URL, method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: string): Promise<{response?: WireResponse; error?: string; reused?: boolean}> {
+async function call(
+  ctx: LinkContext,
+  url: URL,
+  method: 'GET' | 'POST',
+  path: string,
+  signal: AbortSignal,
+  body?: string,
+): Promise<{response?: WireResponse; error?: string; reused?: boolean}> {
   const host = url.hostname.replace(/^\[(.*)]$/, '$1')
   const port = portOf(url)
   ctx.waiting = `a connection to ${host}:${port}`
@@ -37,11 +45,19 @@ async function call(ctx: LinkContext, url: URL, method: 'GET' | 'POST', path: st
   const {conn} = got
   ctx.waiting = `the answer to ${method} ${path.split('?')[0]}`
   try {
-    const response = await wireRequest(conn.socket, {
-      body, host, method, path,
-    }, signal, n => {
-      ctx.waiting = `the answer to ${method} ${path.split('?')[0]} (${n} bytes so far)`
-    })
+    const response = await wireRequest(
+      conn.socket,
+      {
+        body,
+        host,
+        method,
+        path,
+      },
+      signal,
+      n => {
+        ctx.waiting = `the answer to ${method} ${path.split('?')[0]} (${n} bytes so far)`
+      },
+    )
     ctx.roundTrips++
     if (response.keepAlive) keepConnection(ctx, conn)
     return {response, reused: got.reused}
@@ -59,14 +75,21 @@ function cloudFailure(what: string, r: WireResponse, fallbackFix: string): StepR
     return {
       code: banned ? 'auth' : 'cloudApi',
       detail: `${what}: ${r.statusLine}; ${describeCloudError(e)}`,
-      fix: banned ? 'Netdata Cloud refuses this node for good (banned): contact Netdata support with the claim id' : e.errorRetryDelaySeconds === undefined ? fallbackFix : `Netdata Cloud asks to wait ${e.errorRetryDelaySeconds} s before retrying`,
+      fix: banned
+        ? 'Netdata Cloud refuses this node for good (banned): contact Netdata support with the claim id'
+        : e.errorRetryDelaySeconds === undefined
+          ? fallbackFix
+          : `Netdata Cloud asks to wait ${e.errorRetryDelaySeconds} s before retrying`,
       ref: e.errorMsgKey,
       status: 'FAIL',
     }
   }
 
   return {
-    code: 'cloudApi', detail: `${what}: ${r.statusLine}; body ${JSON.stringify(text.slice(0, 120))}`, fix: fallbackFix, status: 'FAIL',
+    code: 'cloudApi',
+    detail: `${what}: ${r.statusLine}; body ${JSON.stringify(text.slice(0, 120))}`,
+    fix: fallbackFix,
+    status: 'FAIL',
   }
 }
 
@@ -82,33 +105,63 @@ export const envStep: Step = {
     if (!usesEnv(v)) {
       // v1.30 NG and legacy: challenge/password on the base URL, MQTT to the same host:port
       ctx.env = {
-        authEndpoint: new URL('/api/v1/auth', base), encoding: 'json', mqttEndpoint: base, transport: 'MQTTv3',
+        authEndpoint: new URL('/api/v1/auth', base),
+        encoding: 'json',
+        mqttEndpoint: base,
+        transport: 'MQTTv3',
       }
-      return {detail: `v${v.join('.')} has no /env: it authenticates at ${base.origin}/api/v1/auth and connects MQTT 3.1.1 to the same host`, status: 'PASS'}
+      return {
+        detail: `v${v.join('.')} has no /env: it authenticates at ${base.origin}/api/v1/auth and connects MQTT 3.1.1 to the same host`,
+        status: 'PASS',
+      }
     }
 
     const path = envPath(v, ctx.settings.claimId.value ?? '')
     const r = await call(ctx, base, 'GET', path, signal)
-    if (!r.response) return {
-      code: 'cloudApi', detail: `GET ${path.split('?')[0]}: ${r.error}`, fix: 'the Cloud API did not answer properly: retry later; check any proxy or firewall that inspects HTTPS', status: 'FAIL',
-    }
+    if (!r.response)
+      return {
+        code: 'cloudApi',
+        detail: `GET ${path.split('?')[0]}: ${r.error}`,
+        fix: 'the Cloud API did not answer properly: retry later; check any proxy or firewall that inspects HTTPS',
+        status: 'FAIL',
+      }
     // an unclaimed node has no claim id to send: a Cloud error body still proves the API answers
-    const unclaimedAnswer = !ctx.settings.claimId.value && r.response.status !== 200 && r.response.status < 500 ? parseCloudError(r.response.body.toString('utf8')) : undefined
+    const unclaimedAnswer =
+      !ctx.settings.claimId.value && r.response.status !== 200 && r.response.status < 500
+        ? parseCloudError(r.response.body.toString('utf8'))
+        : undefined
     if (unclaimedAnswer) {
       const e = describeCloudError(unclaimedAnswer)
-      return {detail: `the Cloud API answers (${r.response.statusLine.slice(9)}, ${e}: expected without a claim id); this node is not claimed: claiming would add the challenge/password and the MQTT link`, fix: 'claim the node: netdata-cloud claim', status: 'WARN'}
+      return {
+        detail: `the Cloud API answers (${r.response.statusLine.slice(9)}, ${e}: expected without a claim id); this node is not claimed: claiming would add the challenge/password and the MQTT link`,
+        fix: 'claim the node: netdata-cloud claim',
+        status: 'WARN',
+      }
     }
 
-    if (r.response.status !== 200) return cloudFailure('GET /api/v1/env', r.response, 'retry later; if it persists, check status.netdata.cloud')
+    if (r.response.status !== 200)
+      return cloudFailure('GET /api/v1/env', r.response, 'retry later; if it persists, check status.netdata.cloud')
     const check = validateEnv(r.response.body.toString('utf8'), v, mqttProtocol(ctx))
-    if (!check.ok) return {
-      code: 'cloudApi', detail: `200 but the agent would reject it: ${check.problems.join('; ')}`, fix: 'the /env answer does not suit this agent version: upgrade the agent, or check that the cloud URL is Netdata Cloud', status: 'FAIL',
-    }
+    if (!check.ok)
+      return {
+        code: 'cloudApi',
+        detail: `200 but the agent would reject it: ${check.problems.join('; ')}`,
+        fix: 'the /env answer does not suit this agent version: upgrade the agent, or check that the cloud URL is Netdata Cloud',
+        status: 'FAIL',
+      }
     ctx.env = {
-      authEndpoint: check.authEndpoint!, encoding: check.encoding!, mqttEndpoint: check.mqttEndpoint!, transport: check.transport!,
+      authEndpoint: check.authEndpoint!,
+      encoding: check.encoding!,
+      mqttEndpoint: check.mqttEndpoint!,
+      transport: check.transport!,
     }
     const detail = `${r.response.statusLine.slice(9)}; encoding ${check.encoding}, auth ${check.authEndpoint!.origin}${check.authEndpoint!.pathname}, ${check.transport} ${check.mqttEndpoint!.host}`
-    if (!ctx.settings.claimId.value) return {detail: `${detail}; this node is not claimed: claiming would add the challenge/password and the MQTT link`, fix: 'claim the node: netdata-cloud claim', status: 'WARN'}
+    if (!ctx.settings.claimId.value)
+      return {
+        detail: `${detail}; this node is not claimed: claiming would add the challenge/password and the MQTT link`,
+        fix: 'claim the node: netdata-cloud claim',
+        status: 'WARN',
+      }
     if (check.warnings.length > 0) return {detail: `${detail}; ${check.warnings.join('; ')}`, status: 'WARN'}
     return {detail, status: 'PASS'}
   },
@@ -122,55 +175,95 @@ export const challengeStep: Step = {
   title: 'challenge/password',
   async run(ctx, signal): Promise<StepResult> {
     const claimId = ctx.settings.claimId.value
-    if (!claimId) return {detail: 'not claimed: claiming would add a key pair and a claim id, then this step decrypts Cloud\'s challenge with the key and gets the MQTT credentials', fix: 'netdata-cloud claim', status: 'SKIP'}
-    if (!ctx.settings.privateKeyPem) return {
-      code: 'notClaimed', detail: `no usable private key (${ctx.settings.keyPath}): ${ctx.settings.keyProblems.join('; ') || 'missing'}`, fix: 'claim the node again to make a new key pair', status: 'FAIL',
-    }
+    if (!claimId)
+      return {
+        detail:
+          "not claimed: claiming would add a key pair and a claim id, then this step decrypts Cloud's challenge with the key and gets the MQTT credentials",
+        fix: 'netdata-cloud claim',
+        status: 'SKIP',
+      }
+    if (!ctx.settings.privateKeyPem)
+      return {
+        code: 'notClaimed',
+        detail: `no usable private key (${ctx.settings.keyPath}): ${ctx.settings.keyProblems.join('; ') || 'missing'}`,
+        fix: 'claim the node again to make a new key pair',
+        status: 'FAIL',
+      }
     const v = linkVersion(ctx)
     const env = ctx.env!
     const legacy = !usesEnv(v)
     const cPath = challengePath(env.authEndpoint, claimId, 'challenge')
     const c = await call(ctx, env.authEndpoint, 'GET', cPath, signal)
-    if (!c.response) return {
-      code: 'cloudApi', detail: `GET challenge: ${c.error}`, fix: 'retry later; check any proxy that inspects HTTPS', status: 'FAIL',
-    }
+    if (!c.response)
+      return {
+        code: 'cloudApi',
+        detail: `GET challenge: ${c.error}`,
+        fix: 'retry later; check any proxy that inspects HTTPS',
+        status: 'FAIL',
+      }
     if (c.response.status !== 200) {
       const f = cloudFailure('GET challenge', c.response, 'Cloud does not accept this claim id: claim the node again')
       return {...f, code: f.code === 'cloudApi' && c.response.status < 500 ? 'auth' : f.code}
     }
 
     const parsed = parseChallenge(c.response.body.toString('utf8'), v)
-    if (!parsed.bytes) return {
-      code: 'auth', detail: `challenge: ${parsed.problem}`, fix: 'the cloud URL may not be Netdata Cloud; check it', status: 'FAIL',
-    }
+    if (!parsed.bytes)
+      return {
+        code: 'auth',
+        detail: `challenge: ${parsed.problem}`,
+        fix: 'the cloud URL may not be Netdata Cloud; check it',
+        status: 'FAIL',
+      }
     let secret: Buffer
     try {
       secret = decryptChallenge(ctx.settings.privateKeyPem, parsed.bytes)
     } catch {
       return {
-        code: 'auth', detail: 'the challenge does not decrypt with this node\'s private key (RSA-OAEP SHA-1): Cloud holds another public key for this claim id', fix: 'the key pair changed after claiming: claim the node again', status: 'FAIL',
+        code: 'auth',
+        detail:
+          "the challenge does not decrypt with this node's private key (RSA-OAEP SHA-1): Cloud holds another public key for this claim id",
+        fix: 'the key pair changed after claiming: claim the node again',
+        status: 'FAIL',
       }
     }
 
     const pPath = challengePath(env.authEndpoint, claimId, 'password')
     const p = await call(ctx, env.authEndpoint, 'POST', pPath, signal, passwordBody(encodeResponse(secret, v), v))
-    if (!p.response) return {
-      code: 'cloudApi', detail: `POST password: ${p.error}`, fix: 'retry later', status: 'FAIL',
-    }
+    if (!p.response)
+      return {
+        code: 'cloudApi',
+        detail: `POST password: ${p.error}`,
+        fix: 'retry later',
+        status: 'FAIL',
+      }
     if (p.response.status !== 201) {
-      const f = cloudFailure('POST password (expected 201)', p.response, 'Cloud rejected the answer to its challenge: claim the node again')
+      const f = cloudFailure(
+        'POST password (expected 201)',
+        p.response,
+        'Cloud rejected the answer to its challenge: claim the node again',
+      )
       return {...f, code: f.code === 'cloudApi' && p.response.status < 500 ? 'auth' : f.code}
     }
 
     const answer = parsePasswordAnswer(p.response.body.toString('utf8'), claimId, v, env.encoding, legacy)
     registerSecret(answer.password)
-    if (answer.problems.length > 0) return {
-      code: 'cloudApi', detail: `201 but ${answer.problems.join('; ')}`, fix: 'the password answer does not suit this agent version: upgrade the agent', status: 'FAIL',
-    }
+    if (answer.problems.length > 0)
+      return {
+        code: 'cloudApi',
+        detail: `201 but ${answer.problems.join('; ')}`,
+        fix: 'the password answer does not suit this agent version: upgrade the agent',
+        status: 'FAIL',
+      }
     ctx.credentials = {
-      clientId: answer.clientId!, password: answer.password!, topics: answer.topics, username: answer.username!,
+      clientId: answer.clientId!,
+      password: answer.password!,
+      topics: answer.topics,
+      username: answer.username!,
     }
     const reuse = c.reused && p.reused ? ', same TLS connection as /env' : ''
-    return {detail: `challenge 200 (${parsed.bytes.length} bytes) decrypted with the node key; password 201: client id ${answer.clientId}, ${Object.keys(answer.topics).length} topics${reuse}`, status: 'PASS'}
+    return {
+      detail: `challenge 200 (${parsed.bytes.length} bytes) decrypted with the node key; password 201: client id ${answer.clientId}, ${Object.keys(answer.topics).length} topics${reuse}`,
+      status: 'PASS',
+    }
   },
 }

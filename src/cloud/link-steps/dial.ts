@@ -14,7 +14,12 @@ export function keepConnection(ctx: LinkContext, conn: OpenConnection): void {
   if (!conn.socket.destroyed && conn.socket.writable) ctx.idle.push(conn)
 }
 
-export async function takeConnection(ctx: LinkContext, host: string, port: number, signal: AbortSignal): Promise<{conn?: OpenConnection; error?: string; reused: boolean}> {
+export async function takeConnection(
+  ctx: LinkContext,
+  host: string,
+  port: number,
+  signal: AbortSignal,
+): Promise<{conn?: OpenConnection; error?: string; reused: boolean}> {
   while (ctx.idle.length > 0) {
     const i = ctx.idle.findIndex(c => c.host === host && c.port === port)
     if (i === -1) break
@@ -27,11 +32,16 @@ export async function takeConnection(ctx: LinkContext, host: string, port: numbe
 }
 
 /** Open a verified TLS connection to host:port through the configured proxy. */
-export async function dialTls(ctx: LinkContext, host: string, port: number, signal: AbortSignal): Promise<{conn?: OpenConnection; error?: string}> {
+export async function dialTls(
+  ctx: LinkContext,
+  host: string,
+  port: number,
+  signal: AbortSignal,
+): Promise<{conn?: OpenConnection; error?: string}> {
   const proxy = ctx.settings.proxy.value
   const viaProxy = proxy.kind === 'http' || proxy.kind === 'socks5' || proxy.kind === 'socks5h'
-  const hopHost = viaProxy ? proxy.host ?? '' : host
-  const hopPort = viaProxy ? proxy.port ?? 0 : port
+  const hopHost = viaProxy ? (proxy.host ?? '') : host
+  const hopPort = viaProxy ? (proxy.port ?? 0) : port
   const answer = await resolveHost(hopHost, ctx.timeoutMs, signal)
   const addresses = connectOrder(answer)
   if (addresses.length === 0) return {error: `cannot resolve ${hopHost}`}
@@ -55,7 +65,10 @@ export async function dialTls(ctx: LinkContext, host: string, port: number, sign
       target = t[0]
     }
 
-    const tunnel = proxy.kind === 'http' ? await httpConnect(socket, proxy, target, port, signal) : await socks5Connect(socket, proxy, target, port, ctx.timeoutMs, signal)
+    const tunnel =
+      proxy.kind === 'http'
+        ? await httpConnect(socket, proxy, target, port, signal)
+        : await socks5Connect(socket, proxy, target, port, ctx.timeoutMs, signal)
     ctx.roundTrips += tunnel.exchanges
     if (!tunnel.ok || !tunnel.stream) {
       socket.destroy()
@@ -66,7 +79,10 @@ export async function dialTls(ctx: LinkContext, host: string, port: number, sign
   }
 
   const tls = await tlsHandshake(stream, host, {
-    extraCa: ctx.settings.extraCa.map(c => c.value), insecure: ctx.settings.insecure, signal, timeoutMs: ctx.timeoutMs,
+    extraCa: ctx.settings.extraCa.map(c => c.value),
+    insecure: ctx.settings.insecure,
+    signal,
+    timeoutMs: ctx.timeoutMs,
   })
   ctx.roundTrips += tls.protocol === 'TLSv1.3' ? 1 : 2
   if (!tls.ok || !tls.socket) {

@@ -1,9 +1,7 @@
 // Steps 2–5: dns, tcp, proxy, tls. Each leaves what the next one needs in the context (addresses, the TCP
 // socket, the tunnel, the TLS connection kept for env/challenge/password).
 
-import {
-  connectOrder, dnsMeaning, type DnsAnswer, resolveHost,
-} from '../dns.js'
+import {connectOrder, dnsMeaning, type DnsAnswer, resolveHost} from '../dns.js'
 import type {LinkContext, Step, StepResult} from '../link-types.js'
 import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
 import {tcpConnect, tcpMeaning} from '../tcp.js'
@@ -26,8 +24,8 @@ export const dnsStep: Step = {
   title: 'dns',
   async run(ctx, signal): Promise<StepResult> {
     const proxy = ctx.settings.proxy.value
-    const hopHost = viaProxy(ctx) ? proxy.host ?? '' : ctx.cloud.host
-    const hopPort = viaProxy(ctx) ? proxy.port ?? 0 : ctx.cloud.port
+    const hopHost = viaProxy(ctx) ? (proxy.host ?? '') : ctx.cloud.host
+    const hopPort = viaProxy(ctx) ? (proxy.port ?? 0) : ctx.cloud.port
     ctx.waiting = `DNS answers for ${hopHost}`
     const answers: DnsAnswer[] = [await resolveHost(hopHost, ctx.timeoutMs, signal)]
     // socks5:// sends an address, so the name is resolved here too; http:// and socks5h:// leave it to the proxy
@@ -47,17 +45,28 @@ export const dnsStep: Step = {
         return {
           code: 'dns',
           detail: `${parts.join('; ')}; getaddrinfo ${dnsMeaning(a.system.error)}${servers}`,
-          fix: nx ? `check the spelling of ${a.host} in the ${a === first && viaProxy(ctx) ? 'proxy URL' : 'cloud URL'}` : timeout ? 'the nameservers do not answer: check /etc/resolv.conf and that UDP/TCP 53 is allowed' : servfail ? `the nameserver failed to resolve ${a.host} (SERVFAIL): its upstream or the domain's DNS is broken; try another resolver` : 'check /etc/resolv.conf and the nameservers',
+          fix: nx
+            ? `check the spelling of ${a.host} in the ${a === first && viaProxy(ctx) ? 'proxy URL' : 'cloud URL'}`
+            : timeout
+              ? 'the nameservers do not answer: check /etc/resolv.conf and that UDP/TCP 53 is allowed'
+              : servfail
+                ? `the nameserver failed to resolve ${a.host} (SERVFAIL): its upstream or the domain's DNS is broken; try another resolver`
+                : 'check /etc/resolv.conf and the nameservers',
           status: 'FAIL',
         }
       }
 
-      if (!a.literal && a.v4.addresses.length === 0 && a.v6.addresses.length > 0) parts.push(`${a.host} is IPv6-only: this host needs an IPv6 route`)
-      if (!a.literal && a.v4.addresses.length === 0 && a.v6.addresses.length === 0) parts.push(`${a.host} from /etc/hosts (getaddrinfo): ${a.system.addresses.join(', ')}`)
+      if (!a.literal && a.v4.addresses.length === 0 && a.v6.addresses.length > 0)
+        parts.push(`${a.host} is IPv6-only: this host needs an IPv6 route`)
+      if (!a.literal && a.v4.addresses.length === 0 && a.v6.addresses.length === 0)
+        parts.push(`${a.host} from /etc/hosts (getaddrinfo): ${a.system.addresses.join(', ')}`)
     }
 
     ctx.hop = {
-      addresses, host: hopHost, port: hopPort, viaProxy: viaProxy(ctx),
+      addresses,
+      host: hopHost,
+      port: hopPort,
+      viaProxy: viaProxy(ctx),
     }
     if (proxy.kind === 'socks5') ctx.cloudAddress = connectOrder(answers[1])[0]
     return {detail: parts.join('; ') + servers, status: 'PASS'}
@@ -67,7 +76,10 @@ export const dnsStep: Step = {
 export const tcpStep: Step = {
   id: 'tcp',
   needs: ['dns'],
-  target: ctx => (ctx.hop ? `${ctx.hop.host}:${ctx.hop.port}${ctx.hop.viaProxy ? ' (proxy)' : ''}` : `${ctx.cloud.host}:${ctx.cloud.port}`),
+  target: ctx =>
+    ctx.hop
+      ? `${ctx.hop.host}:${ctx.hop.port}${ctx.hop.viaProxy ? ' (proxy)' : ''}`
+      : `${ctx.cloud.host}:${ctx.cloud.port}`,
   timeoutCode: 'tcp',
   title: 'tcp',
   async run(ctx, signal): Promise<StepResult> {
@@ -88,7 +100,9 @@ export const tcpStep: Step = {
     return {
       code: hop.viaProxy ? 'proxy' : 'tcp',
       detail: `${hop.viaProxy ? 'the proxy: ' : ''}${tried.join('; ')}`,
-      fix: hop.viaProxy ? `check the proxy host and port (${ctx.settings.proxy.source}) and that the proxy runs` : `allow outgoing TCP to ${ctx.cloud.host} port ${ctx.cloud.port} in the firewall`,
+      fix: hop.viaProxy
+        ? `check the proxy host and port (${ctx.settings.proxy.source}) and that the proxy runs`
+        : `allow outgoing TCP to ${ctx.cloud.host} port ${ctx.cloud.port} in the firewall`,
       status: 'FAIL',
     }
   },
@@ -102,23 +116,41 @@ export const proxyStep: Step = {
   title: 'proxy',
   async run(ctx, signal): Promise<StepResult> {
     const {source, value: proxy} = ctx.settings.proxy
-    const others = ctx.settings.proxyOthers.filter(o => o.value !== proxy.display && !(o.value === 'none' && proxy.kind === 'none'))
+    const others = ctx.settings.proxyOthers.filter(
+      o => o.value !== proxy.display && !(o.value === 'none' && proxy.kind === 'none'),
+    )
     const disagree = others.length > 0 ? `; differs from ${others.map(o => `${o.source} (${o.value})`).join(', ')}` : ''
     if (!viaProxy(ctx)) {
       ctx.tunnel = ctx.tcp
-      return {detail: `direct connection, no proxy (${source})${disagree}`, fix: disagree ? 'make the proxy settings agree (claiming and the ACLK use different ones)' : undefined, status: disagree ? 'WARN' : 'PASS'}
+      return {
+        detail: `direct connection, no proxy (${source})${disagree}`,
+        fix: disagree ? 'make the proxy settings agree (claiming and the ACLK use different ones)' : undefined,
+        status: disagree ? 'WARN' : 'PASS',
+      }
     }
 
-    const target = proxy.kind === 'socks5' ? ctx.cloudAddress ?? ctx.cloud.host : ctx.cloud.host
+    const target = proxy.kind === 'socks5' ? (ctx.cloudAddress ?? ctx.cloud.host) : ctx.cloud.host
     ctx.waiting = `the proxy's answer to CONNECT ${target}:${ctx.cloud.port}`
-    const r = proxy.kind === 'http' ? await httpConnect(ctx.tcp!, proxy, target, ctx.cloud.port, signal) : await socks5Connect(ctx.tcp!, proxy, target, ctx.cloud.port, ctx.timeoutMs, signal)
+    const r =
+      proxy.kind === 'http'
+        ? await httpConnect(ctx.tcp!, proxy, target, ctx.cloud.port, signal)
+        : await socks5Connect(ctx.tcp!, proxy, target, ctx.cloud.port, ctx.timeoutMs, signal)
     ctx.roundTrips += r.exchanges
-    const who = proxy.kind === 'socks5h' ? '; the proxy resolves the name' : proxy.kind === 'socks5' ? '; name resolved here' : ''
-    if (!r.ok || !r.stream) return {
-      code: 'proxy', detail: `${r.detail} (${source})`, fix: r.fix, status: 'FAIL',
-    }
+    const who =
+      proxy.kind === 'socks5h' ? '; the proxy resolves the name' : proxy.kind === 'socks5' ? '; name resolved here' : ''
+    if (!r.ok || !r.stream)
+      return {
+        code: 'proxy',
+        detail: `${r.detail} (${source})`,
+        fix: r.fix,
+        status: 'FAIL',
+      }
     ctx.tunnel = r.stream
-    return {detail: `${r.detail}${who} (${source})${disagree}`, fix: disagree ? 'make the proxy settings agree (claiming and the ACLK use different ones)' : undefined, status: disagree ? 'WARN' : 'PASS'}
+    return {
+      detail: `${r.detail}${who} (${source})${disagree}`,
+      fix: disagree ? 'make the proxy settings agree (claiming and the ACLK use different ones)' : undefined,
+      status: disagree ? 'WARN' : 'PASS',
+    }
   },
 }
 
@@ -134,23 +166,37 @@ export const tlsStep: Step = {
     const extra = ctx.settings.extraCa
     const store = `CA: node's default store${process.env.NODE_EXTRA_CA_CERTS ? ' + NODE_EXTRA_CA_CERTS' : ''}${extra.length > 0 ? ` + ${extra.map(c => c.source).join(', ')}` : ''}`
     const t = await tlsHandshake(ctx.tunnel!, host, {
-      extraCa: extra.map(c => c.value), insecure: ctx.settings.insecure, signal, timeoutMs: ctx.timeoutMs,
+      extraCa: extra.map(c => c.value),
+      insecure: ctx.settings.insecure,
+      signal,
+      timeoutMs: ctx.timeoutMs,
     })
     ctx.roundTrips += t.protocol === 'TLSv1.3' ? 1 : 2
-    const chain = t.chain.map(c => `${c.subject} (issuer ${c.issuer}, ${c.validFrom.slice(0, 10)}..${c.validTo.slice(0, 10)})`).join(' ← ')
+    const chain = t.chain
+      .map(c => `${c.subject} (issuer ${c.issuer}, ${c.validFrom.slice(0, 10)}..${c.validTo.slice(0, 10)})`)
+      .join(' ← ')
     const sni = t.sni ? `SNI ${t.sni}` : 'no SNI (IP address)'
-    if (t.error) return {
-      code: 'tls', detail: `${t.error}; ${sni}`, fix: 'check that the cloud URL\'s port speaks TLS and nothing in between cuts it', status: 'FAIL',
-    }
+    if (t.error)
+      return {
+        code: 'tls',
+        detail: `${t.error}; ${sni}`,
+        fix: "check that the cloud URL's port speaks TLS and nothing in between cuts it",
+        status: 'FAIL',
+      }
     if (!t.ok) {
       const code = t.verifyError ?? 'UNKNOWN'
       let detail = `${code}: ${verifyMeaning(code)}; ${t.protocol ?? ''} ${sni}; chain ${chain || 'none'}; ${store}`
-      let fix = code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT'
-        ? 'something intercepts TLS (proxy, antivirus, captive portal): exempt Netdata Cloud from inspection, or trust its CA (--ca FILE; for the agent, the system store)'
-        : code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? `the server is not ${host}: check the cloud URL and DNS` : 'see the verify error'
+      let fix =
+        code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+        code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
+        code === 'DEPTH_ZERO_SELF_SIGNED_CERT'
+          ? 'something intercepts TLS (proxy, antivirus, captive portal): exempt Netdata Cloud from inspection, or trust its CA (--ca FILE; for the agent, the system store)'
+          : code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+            ? `the server is not ${host}: check the cloud URL and DNS`
+            : 'see the verify error'
       let failure: 'clock' | 'tls' = 'tls'
       if ((code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') && t.socket) {
-        ctx.waiting = 'the server\'s Date header'
+        ctx.waiting = "the server's Date header"
         const date = await serverDate(t.socket, host, Math.min(2000, ctx.timeoutMs))
         ctx.roundTrips++
         const leaf = t.chain[0]
@@ -160,14 +206,22 @@ export const tlsStep: Step = {
           detail += `; server Date ${date.toISOString()}, local clock is ${Math.abs(skew!)} s ${skew! > 0 ? 'ahead' : 'behind'}: the certificate is valid, the local clock is wrong`
           fix = 'set the clock: timedatectl set-ntp true (or chronyd/ntpd)'
         } else {
-          detail += date ? `; server Date ${date.toISOString()} agrees (skew ${skew} s): the certificate itself is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'}` : '; the server sent no Date to compare the clock with'
-          fix = code === 'CERT_HAS_EXPIRED' ? 'the server\'s certificate expired (or something intercepts TLS with an old one)' : 'check the local clock (timedatectl) and the server\'s certificate'
+          detail += date
+            ? `; server Date ${date.toISOString()} agrees (skew ${skew} s): the certificate itself is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'}`
+            : '; the server sent no Date to compare the clock with'
+          fix =
+            code === 'CERT_HAS_EXPIRED'
+              ? "the server's certificate expired (or something intercepts TLS with an old one)"
+              : "check the local clock (timedatectl) and the server's certificate"
         }
       }
 
       t.socket?.destroy()
       return {
-        code: failure, detail, fix, status: 'FAIL',
+        code: failure,
+        detail,
+        fix,
+        status: 'FAIL',
       }
     }
 
@@ -176,7 +230,12 @@ export const tlsStep: Step = {
     ctx.disposers.push(() => conn.socket.destroy())
     keepConnection(ctx, conn)
     const base = `${t.protocol} ${t.cipher}, ${sni}, chain ${chain}; ${store}`
-    if (t.insecureAccepted) return {detail: `${base}; self-signed leaf accepted only because insecure = yes`, fix: 'remove insecure = yes from cloud.conf once a trusted certificate is in place', status: 'WARN'}
+    if (t.insecureAccepted)
+      return {
+        detail: `${base}; self-signed leaf accepted only because insecure = yes`,
+        fix: 'remove insecure = yes from cloud.conf once a trusted certificate is in place',
+        status: 'WARN',
+      }
     return {detail: base, status: 'PASS'}
   },
 }

@@ -15,7 +15,11 @@ export const settingsStep: Step = {
   async run(ctx): Promise<StepResult> {
     const s = ctx.settings
     const v = linkVersion(ctx)
-    const protocol = usesEnv(v) ? `NG with /env, MQTT ${mqttProtocol(ctx)}` : compareVersions(v, [1, 32, 0]) < 0 ? 'v1.30 NG/legacy: no /env, MQTT 3.1.1' : 'no /env, MQTT 3.1.1'
+    const protocol = usesEnv(v)
+      ? `NG with /env, MQTT ${mqttProtocol(ctx)}`
+      : compareVersions(v, [1, 32, 0]) < 0
+        ? 'v1.30 NG/legacy: no /env, MQTT 3.1.1'
+        : 'no /env, MQTT 3.1.1'
     const parts = [
       `url ${s.url.value} (${s.url.source})`,
       `proxy ${s.proxy.value.display} (${s.proxy.source})`,
@@ -25,14 +29,26 @@ export const settingsStep: Step = {
     ]
     if (s.throwAway) parts.push('throw-away identity registered on the emulator')
     const first = s.problems[0]
-    if (first) return {
-      code: first.code, detail: `${first.message}; ${parts.join('; ')}`, fix: first.fix, ref: first.ref, status: 'FAIL',
-    }
+    if (first)
+      return {
+        code: first.code,
+        detail: `${first.message}; ${parts.join('; ')}`,
+        fix: first.fix,
+        ref: first.ref,
+        status: 'FAIL',
+      }
     const warnings = [...s.warnings, ...s.keyProblems]
-    if (s.disabled) warnings.unshift(`the cloud link is disabled (${s.disabled.source}: ${s.disabled.value}): the agent will not connect`)
+    if (s.disabled)
+      warnings.unshift(
+        `the cloud link is disabled (${s.disabled.source}: ${s.disabled.value}): the agent will not connect`,
+      )
     if (!s.claimId.value) warnings.unshift('not claimed: the walk stops after env')
     if (warnings.length > 0) {
-      return {detail: `${warnings.join('; ')}; ${parts.join('; ')}`, fix: s.disabled ? 'netdata-cloud enable' : s.claimId.value ? 'see the warnings' : 'netdata-cloud claim', status: 'WARN'}
+      return {
+        detail: `${warnings.join('; ')}; ${parts.join('; ')}`,
+        fix: s.disabled ? 'netdata-cloud enable' : s.claimId.value ? 'see the warnings' : 'netdata-cloud claim',
+        status: 'WARN',
+      }
     }
 
     return {detail: parts.join('; '), status: 'PASS'}
@@ -55,9 +71,13 @@ export const mqttStep: Step = {
     const stopBeforeConnect = agentOnline && !ctx.takeOver
     ctx.waiting = `a connection to ${host}:${port}`
     const got = await takeConnection(ctx, host, port, signal)
-    if (!got.conn) return {
-      code: 'mqtt', detail: `cannot open ${host}:${port}: ${got.error}`, fix: `allow outgoing TCP/TLS to ${host}:${port}`, status: 'FAIL',
-    }
+    if (!got.conn)
+      return {
+        code: 'mqtt',
+        detail: `cannot open ${host}:${port}: ${got.error}`,
+        fix: `allow outgoing TCP/TLS to ${host}:${port}`,
+        status: 'FAIL',
+      }
     const protocol = mqttProtocol(ctx)
     const v = linkVersion(ctx)
     const inbox = usesEnv(v) ? creds.topics['inbox-cmd'] : `/agent/${ctx.settings.claimId.value}/inbound/cmd`
@@ -66,7 +86,11 @@ export const mqttStep: Step = {
       host,
       onStage(stage) {
         ctx.waiting = {
-          connect: 'CONNACK', disconnect: 'DISCONNECT', ping: 'PINGRESP', subscribe: 'SUBACK', upgrade: 'the WebSocket upgrade (101)',
+          connect: 'CONNACK',
+          disconnect: 'DISCONNECT',
+          ping: 'PINGRESP',
+          subscribe: 'SUBACK',
+          upgrade: 'the WebSocket upgrade (101)',
         }[stage]
       },
       password: creds.password,
@@ -81,9 +105,13 @@ export const mqttStep: Step = {
     })
     ctx.roundTrips += probe.exchanges
     const via = got.reused ? 'same TLS connection' : 'new TLS connection'
-    if (!probe.ok) return {
-      code: 'mqtt', detail: `${probe.detail} (${via})`, fix: probe.fix, status: 'FAIL',
-    }
+    if (!probe.ok)
+      return {
+        code: 'mqtt',
+        detail: `${probe.detail} (${via})`,
+        fix: probe.fix,
+        status: 'FAIL',
+      }
     if (stopBeforeConnect) {
       return {
         detail: `${probe.detail}: the running agent is online with this client id, and a second CONNECT would take over its session`,
@@ -92,9 +120,12 @@ export const mqttStep: Step = {
       }
     }
 
-    const props = probe.serverProperties && Object.keys(probe.serverProperties).length > 0 ? ` ${JSON.stringify(probe.serverProperties)}` : ''
+    const props =
+      probe.serverProperties && Object.keys(probe.serverProperties).length > 0
+        ? ` ${JSON.stringify(probe.serverProperties)}`
+        : ''
     return {
-      detail: `WebSocket 101 (${via}); CONNECT MQTT ${protocol} → CONNACK 0 (success)${props}; SUBACK qos ${probe.granted?.join(',') ?? '-'}; PINGRESP in ${probe.pingMs} ms; DISCONNECT${agentOnline ? '; took over the agent\'s session (--take-over)' : ''}`,
+      detail: `WebSocket 101 (${via}); CONNECT MQTT ${protocol} → CONNACK 0 (success)${props}; SUBACK qos ${probe.granted?.join(',') ?? '-'}; PINGRESP in ${probe.pingMs} ms; DISCONNECT${agentOnline ? "; took over the agent's session (--take-over)" : ''}`,
       status: 'PASS',
     }
   },
@@ -106,14 +137,32 @@ export const agentStep: Step = {
   target: () => 'running agent',
   title: 'agent',
   async run(ctx): Promise<StepResult> {
-    ctx.waiting = 'the agent\'s API'
+    ctx.waiting = "the agent's API"
     const view = ctx.agentView ? await ctx.agentView : null
-    if (!view || !view.reachable) return {detail: `no running agent answered${view ? ` (${view.source})` : ''}: nothing to compare with`, fix: 'start the agent to compare its own view', status: 'SKIP'}
-    if (view.claimId && ctx.settings.claimId.value && view.claimId.toLowerCase() !== ctx.settings.claimId.value.toLowerCase()) {
-      return {detail: `${view.summary}; the agent runs with claim id ${view.claimId}, the files say ${ctx.settings.claimId.value}`, fix: 'reload the claim: netdatacli reload-claiming-state, or restart the agent', status: 'WARN'}
+    if (!view || !view.reachable)
+      return {
+        detail: `no running agent answered${view ? ` (${view.source})` : ''}: nothing to compare with`,
+        fix: 'start the agent to compare its own view',
+        status: 'SKIP',
+      }
+    if (
+      view.claimId &&
+      ctx.settings.claimId.value &&
+      view.claimId.toLowerCase() !== ctx.settings.claimId.value.toLowerCase()
+    ) {
+      return {
+        detail: `${view.summary}; the agent runs with claim id ${view.claimId}, the files say ${ctx.settings.claimId.value}`,
+        fix: 'reload the claim: netdatacli reload-claiming-state, or restart the agent',
+        status: 'WARN',
+      }
     }
 
-    if (view.online === false) return {detail: `${view.summary} (${view.source})`, fix: 'the agent is not connected: compare its reason with the steps above; restart it after fixing', status: 'WARN'}
+    if (view.online === false)
+      return {
+        detail: `${view.summary} (${view.source})`,
+        fix: 'the agent is not connected: compare its reason with the steps above; restart it after fixing',
+        status: 'WARN',
+      }
     return {detail: `${view.summary} (${view.source})`, status: 'PASS'}
   },
 }
