@@ -11,34 +11,15 @@ import {readFileSync} from 'node:fs'
 import type {Socket} from 'node:net'
 import {connect as tlsConnect, type TLSSocket} from 'node:tls'
 
-import {type ErrorCode, errnoCode, UserError} from '../base/errors.js'
+import {errnoCode, UserError} from '../base/errors.js'
+import {registerSecret} from '../base/secrets.js'
 import {childProcessLookup, lookupAddresses} from '../base/lookup.js'
-import {redactUrl, registerSecret} from '../base/secrets.js'
+import {classifyTransportError} from './transport-errors.js'
+import {decodeSafely, parseProxy, type Proxy, type ProxySource, type SocksProxy} from './proxy.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
 /** v2.11 caps the claim response at 10 MiB; nothing Cloud sends us is larger. */
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
-/** Where the proxy came from (shown to the user: "proxy http://h:3128 (from https_proxy)"). */
-export type ProxySource = 'default' | 'env' | 'flag' | string
-
-/** A resolved proxy. For socks5, remoteDns says who resolves the target name: the proxy (socks5h) or we (socks5). */
-export type Proxy = HttpProxy | NoProxy | SocksProxy
-export interface NoProxy {
-  kind: 'none'
-  source: ProxySource
-}
-export interface HttpProxy {
-  kind: 'http'
-  url: URL
-  source: ProxySource
-}
-export interface SocksProxy {
-  kind: 'socks5'
-  url: URL
-  remoteDns: boolean
-  source: ProxySource
-}
 
 export interface HttpsOptions {
   /** netdata's proxy value: `none`, `` (none), `env`, `http://[u:p@]h:p`, `socks5://…`, `socks5h://…`; default `none` */
@@ -73,77 +54,6 @@ export interface HttpsResponse {
   ms: number
   proxy: Proxy
 }
-
-/** Parse one of netdata's proxy values. Throws badInput for a value netdata would not accept either. */
-export function parseProxy(
-  value: string | undefined,
-  source: ProxySource = 'default',
-  env: NodeJS.ProcessEnv = process.env,
-  target?: string,
-): Proxy {
-  const v = (value ?? 'none').trim()
-  if (v === '' || v === 'none') return {kind: 'none', source}
-  if (v === 'env') return proxyFromEnv(env, target)
-  let url: URL
-  try {
-    url = new URL(v)
-  } catch {
-    throw new UserError('badInput', `proxy ${JSON.stringify(redactUrl(v))}: not a URL`, {
-      fix: 'use none, env, http://[user:pass@]host:port, socks5://host:port or socks5h://host:port',
-    })
-  }
-
-  if (url.password) {
-    registerSecret(url.password)
-    registerSecret(decodeSafely(url.password))
-  }
-
-  if (url.protocol === 'http:') return {kind: 'http', source, url}
-  if (url.protocol === 'socks5:' || url.protocol === 'socks5h:')
-    return {
-      kind: 'socks5',
-      remoteDns: url.protocol === 'socks5h:',
-      source,
-      url,
-    }
-  if (url.protocol === 'https:') {
-    throw new UserError('badInput', `proxy ${redactUrl(v)}: netdata does not support TLS to the proxy (https://)`, {
-      fix: 'use http://host:port; the tunnel to Cloud is still TLS end to end',
-    })
-  }
-
-  throw new UserError('badInput', `proxy ${redactUrl(v)}: unsupported scheme ${url.protocol}`, {
-    fix: 'use http://, socks5:// or socks5h://',
-  })
-}
-
-/** curl's environment rules, which both the v1 claim script and the v2 agent's claim request follow. */
-export function proxyFromEnv(env: NodeJS.ProcessEnv, target?: string): Proxy {
-  const host = target ? new URL(target).hostname : undefined
-  const noProxy = (env.no_proxy ?? env.NO_PROXY ?? '')
-    .split(',')
-    .map(s => s.trim().replace(/^\./, ''))
-    .filter(Boolean)
-  if (host && noProxy.some(n => n === '*' || host === n || host.endsWith('.' + n)))
-    return {kind: 'none', source: 'env (no_proxy)'}
-  for (const name of ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) {
-    const value = env[name]
-    if (value) {
-      const withScheme = /^[a-z0-9]+:\/\//i.test(value) ? value : `http://${value}`
-      const p = parseProxy(withScheme, `env (${name})`, env)
-      return p
-    }
-  }
-
-  return {kind: 'none', source: 'env: no https_proxy/HTTPS_PROXY/all_proxy set'}
-}
-
-export function describeProxy(p: Proxy): string {
-  if (p.kind === 'none') return `direct (${p.source})`
-  return `${redactUrl(p.url.href)} (${p.source})`
-}
-
-/** A URL with its password replaced, for messages (the one implementation lives with the cloud settings). */
 
 /**
  * Send one HTTPS request and read the whole (capped) answer. Throws a classified UserError on any transport failure.
@@ -260,15 +170,6 @@ function tlsOptions(options: HttpsOptions): {ca?: string; rejectUnauthorized: bo
   return out
 }
 
-/** Percent-decode URL credentials; a malformed escape is taken literally (as curl does). */
-function decodeSafely(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
-}
-
 function proxyOrigin(url: URL): string {
   return `${url.protocol}//${url.host}`
 }
@@ -324,161 +225,4 @@ function socksConnector(
 function markSocks(error: Error): Error {
   if (errnoCode(error) === undefined && !/^(Socks|Proxy connection)/.test(error.message)) return error
   return Object.assign(error, {viaSocks: true})
-}
-
-interface Context {
-  expired: boolean
-  proxy: Proxy
-  target: URL
-  timeoutMs: number
-}
-
-const TLS_CODES =
-  /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|CERT_|HOSTNAME_MISMATCH|ERR_OSSL)/
-
-/** Turn whatever undici, node or socks threw into one UserError of the right class, naming the target and the proxy. */
-export function classifyTransportError(error: unknown, ctx: Context): UserError {
-  const e = deepest(error)
-  const code = errnoCode(e) ?? (e as {code?: string}).code
-  const msg = (e as Error)?.message ?? String(e)
-  const where = ctx.target.host
-  const via = ctx.proxy.kind === 'none' ? '' : ` through the proxy ${describeProxy(ctx.proxy)}`
-  const mk = (c: ErrorCode, m: string, fix: string) => new UserError(c, m, {cause: error, fix})
-  const timedOut =
-    ['UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'].includes(code ?? '') ||
-    /timed out/i.test(msg)
-  if (ctx.expired || timedOut) {
-    return mk(
-      'timeout',
-      `${where}: no complete answer within ${ctx.timeoutMs} ms${via}`,
-      'check the network path to Netdata Cloud (firewall, proxy); raise --timeout on a slow link',
-    )
-  }
-
-  const proxyStatus = /Proxy response \((\d+)\)/.exec(msg)?.[1]
-  if (proxyStatus) {
-    const s = Number(proxyStatus)
-    const why = PROXY_STATUS[s] ?? `the proxy answered ${s} to CONNECT ${where}`
-    return mk(
-      'proxy',
-      `${why}${via}`,
-      s === 407 || s === 401
-        ? 'put user:password in the proxy URL: http://user:password@host:port'
-        : "check the proxy's allowed CONNECT ports and that it can reach Netdata Cloud",
-    )
-  }
-
-  if ((e as {viaSocks?: boolean}).viaSocks || /^Socks|^Proxy connection/.test(msg)) {
-    if (/ConnectionRefused|HostUnreachable|NetworkUnreachable/.test(msg)) {
-      return mk(
-        'proxy',
-        `the SOCKS proxy could not reach ${where}: ${msg}${via}`,
-        'check that the proxy can reach Netdata Cloud',
-      )
-    }
-
-    return mk(
-      'proxy',
-      `SOCKS5 proxy failed: ${msg}${via}`,
-      /Authentication/i.test(msg)
-        ? 'check the user and password in the socks5:// URL'
-        : 'check the proxy address and that it speaks SOCKS5',
-    )
-  }
-
-  if (
-    ctx.proxy.kind !== 'none' &&
-    (code === 'ECONNREFUSED' ||
-      code === 'ECONNRESET' ||
-      code === 'EHOSTUNREACH' ||
-      code === 'ENOTFOUND' ||
-      code === 'UND_ERR_SOCKET' ||
-      code === 'UND_ERR_DESTROYED')
-  ) {
-    return mk(
-      'proxy',
-      `cannot use the proxy ${describeProxy(ctx.proxy)}: ${code}`,
-      'check the proxy address, that it runs, and that it is an HTTP proxy for http:// (SOCKS for socks5://)',
-    )
-  }
-
-  if (code === 'ETIMEOUT') {
-    return mk(
-      'dns',
-      `${ctx.target.hostname}: no answer from the nameservers in time (getaddrinfo)`,
-      'check /etc/resolv.conf and that UDP/TCP 53 to the nameservers is allowed; `netdata-cloud link` shows each query',
-    )
-  }
-
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
-    return mk(
-      'dns',
-      `${ctx.target.hostname}: the name does not resolve (${code})`,
-      'check /etc/resolv.conf and the URL; behind a proxy use socks5h:// or an HTTP proxy so the proxy resolves it',
-    )
-  }
-
-  if (code && TLS_CODES.test(code)) {
-    const text = `${where}: TLS certificate check failed: ${code} (${msg})${via}`
-    if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-      return mk('clock', text, 'check the system clock (date -u); a wrong clock makes valid certificates look expired')
-    }
-
-    return mk(
-      'tls',
-      text,
-      'a TLS-inspecting proxy or a private CA: put its CA bundle in cloud.d/cloud_fullchain.pem (or --ca FILE); --insecure only to test',
-    )
-  }
-
-  if (code === 'ECONNRESET' && /socket disconnected before secure TLS connection|before secure TLS/i.test(msg)) {
-    return mk(
-      'tls',
-      `${where}: the connection closed during the TLS handshake${via}`,
-      'something on the path is not TLS (wrong port?) or drops TLS',
-    )
-  }
-
-  if (
-    code === 'ECONNREFUSED' ||
-    code === 'EHOSTUNREACH' ||
-    code === 'ENETUNREACH' ||
-    code === 'ETIMEDOUT' ||
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'UND_ERR_SOCKET' ||
-    code === 'UND_ERR_CLOSED'
-  ) {
-    return mk(
-      'tcp',
-      `${where}: TCP connection failed (${code})`,
-      "check the URL's host and port and any firewall between this node and Netdata Cloud",
-    )
-  }
-
-  return mk(
-    'cloudApi',
-    `${where}: request failed: ${code ? code + ' ' : ''}${msg}${via}`,
-    'run `netdata-cloud link` for a step-by-step diagnosis',
-  )
-}
-
-const PROXY_STATUS: Record<number, string> = {
-  401: 'the proxy rejected the credentials (401)',
-  403: 'the proxy does not allow a tunnel to this host/port (403)',
-  407: 'the proxy wants credentials (407 Proxy Authentication Required)',
-}
-
-/** undici/fetch wrap the real cause one or two levels deep. */
-function deepest(error: unknown): unknown {
-  let e = error as {cause?: unknown; code?: string; message?: string} | undefined
-  for (
-    let i = 0;
-    i < 4 &&
-    e?.cause &&
-    (e.code === undefined || (e.code === 'UND_ERR_ABORTED' && !/Proxy response/.test(e.message ?? '')));
-    i++
-  )
-    e = e.cause as typeof e
-  return e
 }

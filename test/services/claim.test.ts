@@ -8,7 +8,7 @@ import {lookupUser} from '../../src/agent/accounts.js'
 import {ensureKeyPair} from '../../src/agent/keypair.js'
 import {CLAIM_SCRIPT_EXIT, interpretClaimAnswer} from '../../src/cloud/errors.js'
 import {UserError} from '../../src/base/errors.js'
-import {readClaimToken, validateClaimInputs} from '../../src/services/claim.js'
+import {readClaimToken, validateClaimInputs} from '../../src/services/claim/inputs.js'
 
 const ROOM = '0f3c2e1a-1111-4222-8333-944445555666'
 const good = {rooms: [ROOM], token: 'abcDEF123_-.xyz9876', url: 'https://app.netdata.cloud/'}

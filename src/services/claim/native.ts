@@ -1,0 +1,224 @@
+// v1 natively (what netdata-claim.sh does) and v2 --direct: the key pair, the PUT, then claimed_id and cloud.conf,
+// the ownership the agent needs, and the running agent told.
+
+import {randomUUID} from 'node:crypto'
+import {closeSync, constants, existsSync, fchownSync, fstatSync, openSync, readdirSync, unlinkSync} from 'node:fs'
+import {hostname as osHostname} from 'node:os'
+import {join} from 'node:path'
+
+import type {CloudPaths} from '../../agent/cloud-paths.js'
+import type {EraRules} from '../../agent/era.js'
+import type {Identity} from '../../agent/identity.js'
+import {ensureKeyPair} from '../../agent/keypair.js'
+import type {FileChange} from '../../base/result.js'
+import {mask} from '../../base/secrets.js'
+import {compareVersions} from '../../base/version.js'
+import {sendClaimRequest} from '../../cloud/claim-request.js'
+import {describeProxy, type Proxy} from '../../cloud/proxy.js'
+import {unifiedDiff} from '../../config/diff.js'
+import {editConfigText, type FileOwner, MODES, updateFileAtomically, writeFileAtomically} from '../../config/write.js'
+import type {ClaimOptions, ClaimResult} from '../claim.js'
+import type {ClaimBase} from './claim-conf.js'
+import {change, describeFile} from './files.js'
+import type {ValidInputs} from './inputs.js'
+import type {ClaimAgent} from './refusals.js'
+import {tellAgent} from './tell-agent.js'
+
+export const CLAIMED_ID_MODE = 0o644
+
+export interface NativeClaim {
+  agent: ClaimAgent
+  base: ClaimBase
+  identity: Identity
+  input: ValidInputs
+  owner?: FileOwner
+  paths: CloudPaths
+  proxy: Proxy
+  proxyValue: string
+  rules: EraRules
+}
+
+/** The claim as the v1 script sends it (and v2 --direct): files first only where the request needs them (the key). */
+export async function claimNatively(options: ClaimOptions, claim: NativeClaim): Promise<ClaimResult> {
+  const progress = options.onProgress ?? (() => {})
+  const {agent, base, identity, input, owner, paths, proxy, proxyValue, rules} = claim
+  const {install} = options
+  const {warnings} = base
+  // the request, as the agent sends it (v1 script: same fields, unescaped; v2: minified JSON with Content-Type)
+  const files: FileChange[] = []
+  let claimId = input.id ?? randomUUID()
+  const machineGuid = identity.machineGuid ?? randomUUID()
+  const dirOptions = {mode: MODES.cloudDir, owner}
+  if (!identity.machineGuid) {
+    warnings.push({
+      message: `${paths.machineGuid} is missing or not a UUID: a new machine GUID ${options.dryRun ? 'would be' : 'was'} created (as netdata-claim.sh does)`,
+    })
+    if (!options.dryRun)
+      writeFileAtomically(paths.machineGuid, machineGuid, {
+        createDir: {mode: 0o755, owner},
+        mode: 0o644,
+        owner,
+        what: 'machine GUID',
+      })
+    files.push(change(paths.machineGuid, options.dryRun, true))
+  }
+
+  progress(
+    identity.publicKey.parses && identity.keysMatch
+      ? 'using the existing key pair'
+      : 'generating the RSA-2048 key pair',
+  )
+  const keys = ensureKeyPair({privateKey: paths.privateKey, publicKey: paths.publicKey}, owner, {
+    createDir: dirOptions,
+    dryRun: options.dryRun,
+  })
+  for (const f of keys.written) files.push(change(f, options.dryRun, keys.action === 'generated' || !existsSync(f)))
+  const hostname = input.hostname ?? (install.netdataConf?.get('global', 'hostname')?.value || osHostname())
+  const body = {
+    node: {hostname, id: claimId},
+    token: input.token,
+    rooms: input.rooms,
+    publicKey: keys.publicPem,
+    mGUID: machineGuid,
+  }
+  const urlFor = (id: string) => `${input.url}/api/v1/spaces/nodes/${id}`
+  const requestUrl = urlFor(claimId)
+  const request = {
+    body: {...body, publicKey: `${keys.publicPem.split('\n')[0]}… (${keys.action})`, token: mask(input.token)},
+    headers: {'Content-Type': 'application/json'},
+    method: 'PUT' as const,
+    url: requestUrl,
+  }
+  const caFile =
+    options.caFile ??
+    [...(agent.v2 ? [join(paths.cloudDir, 'trusted.pem')] : []), join(paths.cloudDir, 'cloud_fullchain.pem')].find(f =>
+      existsSync(f),
+    )
+  const cloudConfEdit = (before: null | string) =>
+    editConfigText(before, doc => {
+      let changed = false
+      if (agent.v2) {
+        changed = doc.set('global', 'url', input.url) || changed
+        changed = doc.set('global', 'claimed_id', claimId) || changed
+        changed = doc.set('global', 'rooms', input.rooms.join(',')) || changed
+        if (options.proxy) changed = doc.set('global', 'proxy', options.proxy) || changed
+        if (options.insecure) changed = doc.set('global', 'insecure', 'yes') || changed
+      } else {
+        changed = doc.set('global', 'enabled', 'yes') || changed
+        changed = doc.set('global', rules.urlKey, input.url) || changed
+        if (options.proxy && agent.version && compareVersions(agent.version, [1, 46, 0]) >= 0)
+          changed = doc.set('global', 'proxy', options.proxy) || changed
+      }
+
+      return changed
+    })
+
+  if (options.dryRun) {
+    const cc = updateFileAtomically(paths.cloudConf, cloudConfEdit, {dryRun: true})
+    files.push(change(paths.claimedId, true, !existsSync(paths.claimedId)), {
+      ...change(paths.cloudConf, true, cc.created),
+      diff: await unifiedDiff(paths.cloudConf, cc.before, cc.after),
+    })
+    return {
+      ...base,
+      agent: {messages: [], state: 'skipped'},
+      changed: true,
+      claimId,
+      files,
+      request,
+    }
+  }
+
+  const sent = await sendClaimRequest({
+    body,
+    fixedId: Boolean(input.id),
+    headers: request.headers,
+    http: {
+      caFile,
+      env: process.env,
+      insecure: options.insecure,
+      proxy: proxyValue,
+      proxySource: proxy.source,
+      timeoutMs: options.timeoutMs,
+    },
+    progress,
+    proxyText: describeProxy(proxy),
+    retries: options.retries,
+    urlFor,
+    v2: agent.v2,
+  })
+  const {answer, response, retried} = sent
+  claimId = sent.claimId
+  progress('claimed: writing claimed_id and cloud.conf')
+  const id = writeFileAtomically(paths.claimedId, claimId, {
+    createDir: dirOptions,
+    mode: CLAIMED_ID_MODE,
+    owner,
+    what: 'claimed_id',
+  })
+  files.push(change(paths.claimedId, false, id.created))
+  const cc = updateFileAtomically(paths.cloudConf, cloudConfEdit, {
+    createDir: dirOptions,
+    mode: MODES.cloudConf,
+    owner,
+    what: 'cloud.conf',
+  })
+  files.push({...change(paths.cloudConf, false, cc.created), ...(cc.changed ? {} : {action: 'unchanged'})})
+  if (!agent.v2) removeSplitToken(paths.cloudDir)
+  if (owner) fixOwnership(paths.cloudDir, owner)
+  for (const f of files) Object.assign(f, describeFile(f.path))
+  const agentAnswer =
+    options.reload === false
+      ? {messages: ['--no-reload: the agent was not told'], state: 'skipped' as const}
+      : await tellAgent(install, agent.v2, input.url)
+  return {
+    ...base,
+    agent: agentAnswer,
+    answer: {message: answer.message, ms: response.ms, status: response.status},
+    changed: true,
+    claimId,
+    files,
+    request,
+    ...(retried.length > 0 ? {retried} : {}),
+  }
+}
+
+/** The v1 script deletes cloud.d/token after a successful claim. */
+function removeSplitToken(cloudDir: string): void {
+  const p = join(cloudDir, 'token')
+  if (!existsSync(p)) return
+  try {
+    unlinkSync(p)
+  } catch {}
+}
+
+/** `chown -R USER:GROUP cloud.d` as the script does, without following a link: fchown on descriptors. */
+function fixOwnership(cloudDir: string, owner: FileOwner): void {
+  const fix = (path: string, flags: number) => {
+    let fd: number
+    try {
+      fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    } catch {
+      return
+    }
+
+    try {
+      const st = fstatSync(fd)
+      if ((st.isFile() || st.isDirectory()) && (st.uid !== owner.uid || st.gid !== owner.gid))
+        fchownSync(fd, owner.uid, owner.gid)
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  fix(cloudDir, constants.O_RDONLY | constants.O_DIRECTORY)
+  for (const name of safeList(cloudDir)) fix(join(cloudDir, name), constants.O_RDONLY)
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter(n => !n.startsWith('.netdata-cloud'))
+  } catch {
+    return []
+  }
+}

@@ -1,0 +1,33 @@
+// After the claim: tell the running agent of this install, through its own netdatacli.
+
+import type {Install} from '../../agent/install.js'
+import {type CliAnswer, netdatacli} from '../../agent/netdatacli.js'
+import type {ClaimResult} from '../claim.js'
+
+export async function cli(install: Install, args: string[], timeoutMs = 5000): Promise<CliAnswer | null> {
+  if (!install.netdatacli) return null
+  return netdatacli(install.netdatacli, args, timeoutMs)
+}
+
+export function answerOf(a: CliAnswer | null, notRunning: string): ClaimResult['agent'] {
+  if (a === null) return {messages: [`no netdatacli found: ${notRunning}`], state: 'not-running'}
+  if (a.state === 'no-agent')
+    return {messages: [`the agent is not running (${a.message}): ${notRunning}`], state: 'not-running'}
+  if (a.state === 'failed') return {messages: [a.message], state: 'failed'}
+  return {messages: a.output.trim() ? [a.output.trim()] : [], state: 'ok'}
+}
+
+/** v1 never re-reads cloud.conf at runtime: push the values into memory first, as the script does (§2.2, §4.4). */
+export async function tellAgent(install: Install, v2: boolean, url: string): Promise<ClaimResult['agent']> {
+  const later = 'restart the agent (or run `netdatacli reload-claiming-state` once it runs) to connect'
+  if (!v2) {
+    const first = await cli(install, ['write-config', 'cloud|global|enabled|yes'])
+    if (first === null || first.state === 'no-agent') return answerOf(first, 'it reads the new claim when it starts')
+    await cli(install, ['write-config', `cloud|global|cloud base url|${url}`])
+  }
+
+  const a = answerOf(await cli(install, ['reload-claiming-state'], 30_000), 'it reads the new claim when it starts')
+  if (a.state === 'ok' && a.messages.length === 0) a.messages.push('the agent reloaded its claiming state')
+  if (a.state === 'failed') a.messages.push(later)
+  return a
+}
