@@ -57,6 +57,11 @@ await build({
   outExtension: {'.js': '.cjs'},
   outdir: OUT,
   platform: 'node',
+  // cli.cjs.map, chained through tsc's maps to src/ (tsconfig.json sourceMap), without the sources' text: a BugError's
+  // stack trace is mapped with it when it is shown (src/base/stack.ts). The comment at the end names it, for node
+  // --enable-source-maps wherever the bundle is require()d (bin/load-bundle.js on Node >= 22).
+  sourcemap: 'linked',
+  sourcesContent: false,
   // No import() in the bundle: on Node 20, code that comes from a V8 code cache cannot run one (bin/load-bundle.js).
   // esbuild makes each a require(): our own modules stay lazy, and the external packages left to node_modules are
   // CommonJS (the namespace esbuild builds from require() has the same default and named exports as import()).

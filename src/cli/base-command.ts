@@ -4,6 +4,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {BugError, EXIT, UserError} from '../base/errors.js'
+import {sourceMappedStack} from '../base/stack.js'
 import type {Warning} from '../base/result.js'
 import {type InstallOptions} from '../agent/install.js'
 import {envelope, printError, printText, type Outcome, setColor} from '../ui/output.js'
@@ -91,7 +92,7 @@ export abstract class BaseCommand extends Command {
       if (known instanceof UserError && known.fix) printError(`  Try this: ${known.fix}`)
       if (!(known instanceof UserError)) {
         printError('  This is a bug in netdata-cloud. Run again with DEBUG=netdata-cloud for the stack trace.')
-        if (process.env.DEBUG?.includes('netdata-cloud')) printError(String(err.stack))
+        if (process.env.DEBUG?.includes('netdata-cloud')) printError(sourceMappedStack(String(err.stack)))
       }
     }
 

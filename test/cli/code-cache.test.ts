@@ -1,13 +1,11 @@
-// bin/load-bundle.js: the bundle runs the same with its V8 code cache, without it, with one V8 rejects and with one
-// made
-// from another cli.cjs; a cache is written again only where it should be. Each case loads the bundle in a child
-// process (a code cache is per process), on a copy of dist/bundle in a temp dir when it changes files.
+// bin/load-bundle.js: the bundle runs the same with its V8 code cache, without it, with one V8 rejects, one made by
+// another V8 and one made from another cli.cjs, and no run writes into the package. Each case loads the bundle in a
+// child process (a code cache is per process), on a copy of dist/bundle in a temp dir when it changes files. The
+// directory of Node's compile cache (Node >= 22) is tested in-process in test/bin/load-bundle.test.ts.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {
-  appendFileSync,
   chmodSync,
-  chownSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -15,6 +13,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -53,7 +52,7 @@ await cli.execute({args: ${JSON.stringify(args)}, dir: ${JSON.stringify(join(roo
     uid: options.uid,
   })
   assert.equal(r.status, 0, r.stderr)
-  return {cache: /cache=(\w+)/.exec(r.stderr)?.[1] ?? '?', stdout: r.stdout}
+  return {cache: /cache=([\w-]+)/.exec(r.stderr)?.[1] ?? '?', stdout: r.stdout}
 }
 
 /** A package root like ROOT with a copy of the bundle (and no cache): returns the bundle's directory. */
@@ -75,8 +74,10 @@ const reference = load(BUNDLE, {env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}})
 test('the build made a cache this Node accepts, and the output is the same as without it', () => {
   assert.ok(existsSync(`${BUNDLE}.cache`), 'dist/bundle/cli.cjs.cache is missing: scripts/bundle.mjs makes it')
   assert.match(
-    readFileSync(`${BUNDLE}.cache`).subarray(0, 80).toString('latin1'),
-    /^netdata-cloud code cache 1 \d+ \d+\n/,
+    readFileSync(`${BUNDLE}.cache`).subarray(0, 120).toString('latin1'),
+    new RegExp(
+      String.raw`^netdata-cloud code cache 2 ${process.versions.v8.replaceAll('.', String.raw`\.`)} [\da-f]{40}\n`,
+    ),
   )
   const withCache = load(BUNDLE)
   assert.equal(withCache.cache, 'used')
@@ -97,73 +98,97 @@ test('bin/run.js prints the same with and without the cache (help, a command, an
   }
 })
 
-test('no cache, then a cache V8 rejects: the bundle runs from source, and the cache is written again at exit', () => {
+test('no cache, then a cache V8 rejects, then one made by another V8: each runs from source and nothing is written', () => {
   const dir = copyOfBundle()
   try {
     const file = join(dir, 'cli.cjs')
     const first = load(file)
     assert.equal(first.cache, 'none')
     assert.equal(first.stdout, reference.stdout)
-    assert.equal(load(file).cache, 'used', 'the first run wrote a cache the second one used')
+    assert.deepEqual(readdirSync(dir), ['cli.cjs'], 'a run wrote into the package directory')
 
     // the right first line, then bytes that are not a V8 cache
-    const line = readFileSync(`${file}.cache`).toString('latin1').split('\n')[0]
-    writeFileSync(`${file}.cache`, `${line}\n${'x'.repeat(4096)}`)
+    const line = readFileSync(`${BUNDLE}.cache`).toString('latin1').split('\n')[0]
+    writeFileSync(`${file}.cache`, `${line}\n${'x'.repeat(4096)}`, {mode: 0o644})
     const garbage = load(file)
     assert.equal(garbage.cache, 'rejected')
     assert.equal(garbage.stdout, reference.stdout)
-    assert.equal(load(file).cache, 'used')
-    assert.deepEqual(readdirSync(dir).sort(), ['cli.cjs', 'cli.cjs.cache'], 'no temporary file is left behind')
+    assert.equal(
+      readFileSync(`${file}.cache`, 'latin1'),
+      `${line}\n${'x'.repeat(4096)}`,
+      'the rejected cache was rewritten',
+    )
+
+    // what a Node upgrade looks like: the shipped cache names the V8 that made it
+    const shipped = readFileSync(`${BUNDLE}.cache`)
+    const otherV8 = Buffer.concat([
+      Buffer.from(line.replace(process.versions.v8, '9.9.9.9-node.1')),
+      shipped.subarray(line.length),
+    ])
+    writeFileSync(`${file}.cache`, otherV8, {mode: 0o644})
+    const upgraded = load(file)
+    assert.equal(upgraded.cache, 'other-v8')
+    assert.equal(upgraded.stdout, reference.stdout)
+    assert.ok(readFileSync(`${file}.cache`).equals(otherV8), 'the cache of another V8 was rewritten')
+    assert.deepEqual(readdirSync(dir).sort(), ['cli.cjs', 'cli.cjs.cache'], 'a run wrote into the package directory')
   } finally {
     removeCopy(dir)
   }
 })
 
-test('a cache made from another cli.cjs is not used, even when the length is the same (V8 checks only the length)', () => {
+test('a cache made from another cli.cjs is not used, even when the length and mtime are the same (V8 checks only the length)', () => {
   const dir = copyOfBundle()
   try {
     const file = join(dir, 'cli.cjs')
-    assert.match(load(file, {text: true}).stdout, /^Format era /m) // made the cache, with the text renderer in it
+    copyFileSync(`${BUNDLE}.cache`, `${file}.cache`)
+    const run = load(file, {text: true})
+    assert.equal(run.cache, 'used', 'a copy of the bundle (other mtime, as npm installs it) uses the shipped cache')
+    assert.match(run.stdout, /^Format era /m)
+    const {mtime} = statSync(file)
     const before = readFileSync(file, 'latin1')
     // the same length, another program: if the old bytecode ran, it would still print "Format era"
     const changed = before.replace('Format era', 'Format ERA')
     assert.notEqual(changed, before)
     writeFileSync(file, changed, 'latin1')
-    utimesSync(file, new Date(), new Date(Date.now() + 5000))
-    const run = load(file, {text: true})
-    assert.equal(run.cache, 'stale')
-    assert.match(run.stdout, /^Format ERA /m)
-    const again = load(file, {text: true})
-    assert.equal(again.cache, 'used')
-    assert.match(again.stdout, /^Format ERA /m)
-
-    appendFileSync(file, '\n// another length\n')
-    assert.equal(load(file).cache, 'stale')
+    utimesSync(file, mtime, mtime)
+    const stale = load(file, {text: true})
+    assert.equal(stale.cache, 'stale')
+    assert.match(stale.stdout, /^Format ERA /m)
   } finally {
     removeCopy(dir)
   }
 })
 
-test(
-  'the cache is not written where the directory belongs to someone else, nor with NETDATA_CLOUD_NO_CODE_CACHE',
-  {skip: process.getuid?.() === 0 ? false : 'needs root to chown the directory'},
-  () => {
-    const dir = copyOfBundle()
-    try {
-      const file = join(dir, 'cli.cjs')
-      assert.equal(load(file, {env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}}).cache, 'off')
-      assert.ok(!existsSync(`${file}.cache`))
+test('the build ships the cache read-only, and a run as another user (who cannot write there anyway) uses it', () => {
+  assert.equal(statSync(`${BUNDLE}.cache`).mode & 0o777, 0o444)
+  const dir = copyOfBundle()
+  try {
+    const file = join(dir, 'cli.cjs')
+    copyFileSync(`${BUNDLE}.cache`, `${file}.cache`)
+    if (process.getuid?.() === 0) assert.equal(load(file, {uid: 65_534}).cache, 'used')
+    assert.equal(load(file, {env: {NETDATA_CLOUD_NO_CODE_CACHE: '1'}}).cache, 'off')
+  } finally {
+    removeCopy(dir)
+  }
+})
 
-      chownSync(dir, 65_534, 65_534) // nobody: root may write there, but the directory is not root's
-      assert.equal(load(file).cache, 'none')
-      assert.ok(!existsSync(`${file}.cache`), 'root wrote a cache into a directory it does not own')
-
-      // nobody, who owns it, does write one (and may read the bundle: 0644 from copyFileSync under umask 022)
-      assert.equal(load(file, {uid: 65_534}).cache, 'none')
-      assert.ok(existsSync(`${file}.cache`))
-      assert.equal(load(file).cache, 'used')
-    } finally {
-      removeCopy(dir)
-    }
-  },
-)
+test('a BugError stack trace is mapped from the bundle to src/ through cli.cjs.map', async () => {
+  assert.ok(existsSync(`${BUNDLE}.map`), 'dist/bundle/cli.cjs.map is missing: scripts/bundle.mjs makes it')
+  // a command run without oclif's setup throws inside our code: BaseCommand.run calls this.execute
+  const script = `import {loadBundle} from ${JSON.stringify(join(ROOT, 'bin/load-bundle.js'))}
+const {exports: cli} = loadBundle(${JSON.stringify(BUNDLE)})
+try { await cli.COMMANDS.status.prototype.run.call({}) } catch (error) { process.stdout.write(error.stack) }`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8', timeout: 30_000})
+  assert.equal(r.status, 0, r.stderr)
+  const frame = r.stdout.split('\n')[1]
+  assert.match(frame, /dist\/bundle\/cli\.cjs:\d+:\d+\)$/)
+  const {sourceMappedStack} = await import('../../src/base/stack.js')
+  const mapped = sourceMappedStack(r.stdout).split('\n')
+  assert.equal(mapped[0], r.stdout.split('\n')[0], 'the message line is unchanged')
+  const m = /\((\/.*\/src\/cli\/base-command\.ts):(\d+):(\d+)\)$/.exec(mapped[1])
+  assert.ok(m, mapped[1])
+  assert.equal(m[1], join(ROOT, 'src/cli/base-command.ts'))
+  assert.match(readFileSync(m[1], 'utf8').split('\n')[Number(m[2]) - 1], /this\.execute\(\)/)
+  // frames outside a mapped file stay as they are
+  assert.deepEqual(mapped.slice(2), r.stdout.split('\n').slice(2))
+})
