@@ -12,11 +12,22 @@ import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
 import {readdirSync, readFileSync, rmSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const OUT = join(ROOT, 'dist/bundle')
+// bench/patches.mjs builds variants: --root DIR writes DIR/dist/bundle (DIR a package root like this one), --without
+// a,b leaves out those of the patches of oclif below (PATCHES). Each stays only while bench/patches.mjs shows it saves
+// >= 5 ms of CPU (README.md, Performance); the engine-check define, a lazy tinyglobby and a no-op `debug` saved < 5 ms
+// each once the bundle had its code cache, and were dropped.
+const {values: opt} = parseArgs({options: {root: {type: 'string'}, without: {default: '', type: 'string'}}})
+const OUT_ROOT = opt.root ? resolve(opt.root) : ROOT
+const OUT = join(OUT_ROOT, 'dist/bundle')
+const PATCHES = ['string-width', 'ejs', 'id-sort']
+const without = new Set(opt.without.split(',').filter(Boolean))
+for (const p of without) if (!PATCHES.includes(p)) throw new Error(`--without ${p}: not one of ${PATCHES.join(', ')}`)
+const patch = name => !without.has(name)
 
 // Bundled: @oclif/core and chalk (loaded on every start), diff (pure ESM, on the enable/disable path), the two
 // @inquirer/prompts prompts src/ui/prompts.ts uses (ES-only: see `supported` below), and
@@ -27,7 +38,7 @@ const OUT = join(ROOT, 'dist/bundle')
 // (a default export is not the constructor any more: link's MQTT step failed that way).
 const BUNDLED = new Set(['@inquirer/prompts', '@oclif/core', '@peculiar/x509', 'chalk', 'diff', 'reflect-metadata'])
 const {dependencies} = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
-const external = ['typescript', '@oclif/core/package.json', ...Object.keys(dependencies).filter(d => !BUNDLED.has(d))]
+const external = ['typescript', ...Object.keys(dependencies).filter(d => !BUNDLED.has(d))]
 
 const commands = readdirSync(join(ROOT, 'dist/commands'))
   .filter(f => f.endsWith('.js'))
@@ -43,11 +54,7 @@ ${commands.map(name => `Object.defineProperty(COMMANDS, ${JSON.stringify(name)},
 rmSync(OUT, {force: true, recursive: true})
 await build({
   bundle: true,
-  // @oclif/core's engine check loads semver (~10 ms) to compare Node with *its own* package.json's engines, which it
-  // finds next to __dirname, i.e. never inside dist/bundle: in the bundle it is dead weight. Our engines field stands.
-  define: {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"'},
   entryPoints: [{in: 'commands-entry', out: 'cli'}],
-  // @oclif/core/package.json: the debug shim resolves the real `debug` from there when DEBUG is set.
   // typescript: @oclif/core requires it only to read a tsconfig in development (bin/dev.js), never in dist.
   external,
   format: 'cjs',
@@ -72,26 +79,12 @@ await build({
       name: 'commands-entry',
       setup(b) {
         b.onResolve({filter: /^commands-entry$/}, () => ({namespace: 'nc', path: 'commands-entry'}))
-        // tinyglobby (with fdir and picomatch, ~7 ms to evaluate) serves only oclif's "pattern" command discovery,
-        // which the bundle does not use: evaluate it on first use.
-        b.onResolve({filter: /^tinyglobby$/}, args =>
-          args.pluginData === 'real'
-            ? undefined
-            : {namespace: 'nc-lazy', path: 'tinyglobby', pluginData: args.resolveDir},
-        )
-        b.onLoad({filter: /.*/, namespace: 'nc-lazy'}, args => ({
-          contents: `let real; const get = () => (real ??= require(${JSON.stringify(args.path)}));
-module.exports = {glob: (...a) => get().glob(...a), globSync: (...a) => get().globSync(...a)}`,
-          loader: 'js',
-          pluginData: 'real',
-          resolveDir: args.pluginData,
-        }))
         // Fast paths with the same results (scripts/bundle-fast-paths.js): string-width and ejs as @oclif/core and
         // wrap-ansi see them, and the command-id sort in oclif's plugin loader.
         const FAST = JSON.stringify(join(ROOT, 'scripts/bundle-fast-paths.js'))
         const wrap = (name, fn) =>
           b.onResolve({filter: new RegExp(`^${name}$`)}, args =>
-            args.pluginData === 'real'
+            args.pluginData === 'real' || !patch(name)
               ? undefined
               : {namespace: 'nc-fast', path: name, pluginData: {fn, resolveDir: args.resolveDir}},
           )
@@ -106,6 +99,7 @@ module.exports = {glob: (...a) => get().glob(...a), globSync: (...a) => get().gl
         b.onLoad({filter: /@oclif[/\\]core[/\\]lib[/\\]config[/\\]plugin\.js$/}, async args => {
           const source = await readFile(args.path, 'utf8')
           const sort = '.sort((a, b) => a.id.localeCompare(b.id))'
+          if (!patch('id-sort')) return {contents: source, loader: 'js'}
           if (!source.includes(sort))
             throw new Error(`${args.path}: the command sort changed; update scripts/bundle.mjs`)
           return {
@@ -113,8 +107,6 @@ module.exports = {glob: (...a) => get().glob(...a), globSync: (...a) => get().gl
             loader: 'js',
           }
         })
-        // @oclif/core's logger: a no-op unless DEBUG is set (scripts/bundle-debug-shim.cjs)
-        b.onResolve({filter: /^debug$/}, () => ({path: join(ROOT, 'scripts/bundle-debug-shim.cjs')}))
         b.onLoad({filter: /.*/, namespace: 'nc'}, () => ({
           contents: entry,
           loader: 'js',
@@ -128,7 +120,7 @@ module.exports = {glob: (...a) => get().glob(...a), globSync: (...a) => get().gl
 
 // The code cache (bin/load-bundle.js), in a child process: what its runs print goes nowhere unless it fails.
 try {
-  execFileSync(process.execPath, [join(ROOT, 'scripts/train-code-cache.mjs')], {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/train-code-cache.mjs'), OUT_ROOT], {
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
   })

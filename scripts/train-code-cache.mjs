@@ -14,8 +14,9 @@ import {fileURLToPath} from 'node:url'
 import {cacheFileFor, cacheKey, loadBundle} from '../bin/load-bundle.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const BUNDLE = join(ROOT, 'dist/bundle/cli.cjs')
-const RUN_JS = new URL('../bin/run.js', import.meta.url).href
+const PACKAGE = process.argv[2] ?? ROOT // the package root whose dist/bundle it is (scripts/bundle.mjs --root)
+const BUNDLE = join(PACKAGE, 'dist/bundle/cli.cjs')
+const RUN_JS = join(PACKAGE, 'bin/run.js')
 const BUILDINFO = join(ROOT, 'test/fixtures/buildinfo/D-v1.37.1-debian.txt')
 const empty = mkdtempSync(join(tmpdir(), 'nc-train.'))
 const noAgent = ['--prefix', empty, '--agent-url', 'http://127.0.0.1:1']

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {createPrivateKey, createPublicKey} from 'node:crypto'
-import {chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
@@ -9,6 +9,10 @@ import {ensureKeyPair} from '../../src/agent/keypair.js'
 import {CLAIM_SCRIPT_EXIT, interpretClaimAnswer} from '../../src/cloud/errors.js'
 import {UserError} from '../../src/base/errors.js'
 import {readClaimToken, validateClaimInputs} from '../../src/services/claim/inputs.js'
+import {NETDATA_IS_ME, useAccounts} from '../helpers/accounts.js'
+
+// unit tier: the agent's user netdata is the running user (fixture accounts), so the key pair's owner needs no root
+useAccounts(NETDATA_IS_ME)
 
 const ROOM = '0f3c2e1a-1111-4222-8333-944445555666'
 const good = {rooms: [ROOM], token: 'abcDEF123_-.xyz9876', url: 'https://app.netdata.cloud/'}
@@ -181,7 +185,6 @@ describe('token sources and the key pair on disk', () => {
         .equals(createPublicKey(readFileSync(paths.publicKey, 'utf8')).export({format: 'der', type: 'spki'})),
     )
     mkdirSync(join(dir, 'x'))
-    chownSync(join(dir, 'x'), 0, 0)
     const dry = ensureKeyPair({privateKey: join(dir, 'x/p.pem'), publicKey: join(dir, 'x/q.pem')}, owner, {
       dryRun: true,
     })

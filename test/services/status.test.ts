@@ -1,16 +1,18 @@
 // status verdicts across eras and file states, on real files in a temp tree, with a stand-in netdata binary that
-// prints a fixture buildinfo (Debian ships only 1.37.1, built without cloud).
+// prints a fixture buildinfo (Debian ships only 1.37.1, built without cloud). Unit tier: fixture accounts where the
+// agent's user netdata is the running user (test/helpers/accounts.ts), so no root and no netdata account.
 import assert from 'node:assert/strict'
 import {generateKeyPairSync} from 'node:crypto'
-import {chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {lookupUser} from '../../src/agent/accounts.js'
 import {discoverInstall} from '../../src/agent/install.js'
 import {getStatus} from '../../src/services/status.js'
+import {NETDATA_IS_ME, NETDATA_IS_OTHER, writeAccounts} from '../helpers/accounts.js'
 
-const netdataUser = lookupUser('netdata')!
+const accounts = {me: writeAccounts(NETDATA_IS_ME), other: writeAccounts(NETDATA_IS_OTHER)}
+Object.assign(process.env, accounts.me.env)
 
 function node(fixture: string, version: string): {root: string; opts: Parameters<typeof discoverInstall>[0]} {
   const root = mkdtempSync('/tmp/nc-status.')
@@ -44,8 +46,6 @@ function claim(root: string, options: {claimedId?: string; mismatch?: boolean} =
   const b = options.mismatch ? generateKeyPairSync('rsa', {modulusLength: 2048}) : a
   writeFileSync(join(dir, 'private.pem'), a.privateKey.export({format: 'pem', type: 'pkcs8'}), {mode: 0o600})
   writeFileSync(join(dir, 'public.pem'), b.publicKey.export({format: 'pem', type: 'spki'}))
-  chownSync(dir, netdataUser.uid, netdataUser.gid)
-  for (const f of readdirSync(dir)) chownSync(join(dir, f), netdataUser.uid, netdataUser.gid)
   return id
 }
 
@@ -107,10 +107,16 @@ describe('status verdicts (offline: files and build only)', () => {
   test('cloud.d owned by root → permission, with the chown fix', async () => {
     const {opts, root} = node('D-v1.40.0.txt', 'v1.40.0')
     claim(root)
-    chownSync(join(root, 'lib/cloud.d'), 0, 0)
-    const s = await getStatus(discoverInstall(opts), {offline: true})
-    assert.equal(s.verdict.code, 'permission')
-    assert.match(s.verdict.fix ?? '', /^chown -R netdata:netdata /)
+    // the same tree, where the running user (who made it) is root and netdata someone else
+    Object.assign(process.env, accounts.other.env)
+    try {
+      const s = await getStatus(discoverInstall(opts), {offline: true})
+      assert.equal(s.verdict.code, 'permission')
+      assert.match(s.verdict.fix ?? '', /^chown -R netdata:netdata /)
+      assert.match(s.verdict.message, /belongs to root, not to the agent's user netdata/)
+    } finally {
+      Object.assign(process.env, accounts.me.env)
+    }
   })
 
   test('a cloud.conf in /etc/netdata is flagged: the agent never reads it', async () => {
