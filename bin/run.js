@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Production entry. It loads only what the invocation needs (bench/README.md has the numbers):
 // - `--version` alone prints oclif's user agent (`netdata-cloud/0.1.0 linux-x64 node-v20.20.2`) without loading oclif;
-//   test/cli/manifest.test.ts checks it is the same text oclif prints.
+//   test/process/manifest.test.ts checks it is the same text oclif prints.
 // - everything else: the bundle (dist/bundle/cli.cjs, built by scripts/bundle.mjs) with its V8 code cache
 //   (bin/load-bundle.js) and the committed manifest; a command's own modules are evaluated only when it runs.
 import {readFileSync} from 'node:fs'

@@ -1,6 +1,6 @@
 // Fast paths the bundle puts in front of three things @oclif/core does on every start or --help
 // (scripts/bundle.mjs). Each returns exactly what the original returns, for the inputs it takes; anything else goes
-// to the original. test/cli/manifest.test.ts checks them against the originals.
+// to the original. test/process/manifest.test.ts checks them against the originals.
 
 // String#localeCompare initialises ICU's collator on first use (~8 ms). oclif sorts command ids with it on every start.
 // For strings of [a-z0-9-] the root collation orders exactly like the code units: '-' < digits < letters.

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
-// Runs the test files with node's test runner (TypeScript through tsx).
+// Runs the test files with node's test runner (TypeScript through tsx), in three tiers, in this order:
+//   unit         test/<layer>/… mirroring src/ (and test/bin for bin/): modules, services and parsers in-process, on
+//                temp trees, with fixture accounts (test/helpers/accounts.ts); no root, no netdata user, no daemon.
+//                Two files at a time.
+//   process      test/process/: the built CLI as a child process (exit codes, --json, the command snapshot, README,
+//                code cache, enable/disable end to end on real owners). Two files at a time.
+//   integration  test/integration/: real agents, broker, proxies, DNS; one file at a time (one agent socket per
+//                machine, and a machine-wide lock).
 //   node test/run.mjs                 every *.test.ts under test/
 //   node test/run.mjs test/config     only those under a path
-// Unit tests run two at a time; integration tests (test/integration) run one file at a time, because there is one
-// agent socket per machine. Before integration tests it makes sure the Debian packages they use are installed:
-// as root it installs them with apt, otherwise it stops with the exact command to run. It never skips silently.
+// Before process or integration tests it makes sure the Debian packages they use are installed: as root it installs
+// them with apt, otherwise it stops with the exact command to run. It never skips silently.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -19,7 +25,8 @@ const walk = p => {
 for (const r of roots.length > 0 ? roots : ['test']) walk(r)
 
 const integration = files.filter(f => f.includes('/integration/'))
-const unit = files.filter(f => !f.includes('/integration/'))
+const processTier = files.filter(f => f.includes('/process/'))
+const unit = files.filter(f => !f.includes('/integration/') && !f.includes('/process/'))
 
 const NEEDED = {
   '/usr/sbin/netdata': 'netdata',
@@ -37,7 +44,7 @@ const packagesNeeded = () => [
   ),
 ]
 
-if (integration.length > 0 && packagesNeeded().length > 0) {
+if (integration.length + processTier.length > 0 && packagesNeeded().length > 0) {
   const missing = packagesNeeded()
   const cmd = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`
   if (process.getuid?.() !== 0) {
@@ -64,6 +71,7 @@ const run = (list, concurrency) => {
 }
 
 run(unit, 2)
+run(processTier, 2)
 run(integration, 1)
 if (files.length === 0) {
   console.error('no test files found')

@@ -46,7 +46,7 @@ test('command interface snapshot: names, aliases, args, flags (with char, type, 
     }
   }
 
-  const file = join(ROOT, 'test/cli/commands.snapshot.json')
+  const file = join(ROOT, 'test/process/commands.snapshot.json')
   if (process.env.UPDATE_SNAPSHOT) writeFileSync(file, JSON.stringify(summary, null, 2) + '\n')
   assert.deepEqual(summary, JSON.parse(readFileSync(file, 'utf8')))
 })
