@@ -4,16 +4,15 @@
 //
 // 1. The shipped cache, dist/bundle/cli.cjs.cache: V8 bytecode made by the build (scripts/train-code-cache.mjs runs a
 //    few commands in one process, then saves what V8 compiled) and installed read-only with the package. Its first line
-//    names the V8 version and the SHA-1 of the cli.cjs it was made from (V8 itself compares only the source's length;
-//    npm resets every mtime, so neither size nor mtime can tell two builds apart). It is given to vm.Script only when
-//    both match; a cache V8 still rejects (other V8 flags) is just not used.
+//    names the V8 version and the build of cli.cjs it was made from: the SHA-1 of the bundle that scripts/bundle.mjs
+//    writes on the bundle's last line (V8 itself compares only the source's length; npm resets every mtime, so size
+//    and mtime cannot tell two builds apart; hashing 1 MB here would load node:crypto, ~3 ms, on every start). It is
+//    given to vm.Script only when both match; a cache V8 still rejects (other V8 flags) is just not used.
 // 2. Otherwise, on Node >= 22.1: Node's own compile cache (module.enableCompileCache) in the running user's cache
 //    directory, $XDG_CACHE_HOME/netdata-cloud or ~/.cache/netdata-cloud, only where that user owns the directories
 //    (userCacheDir below), and the bundle is require()d.
 // 3. Otherwise (Node 20 with another V8 than the build's): the bundle compiles from source, as any module does.
 // NETDATA_CLOUD_NO_CODE_CACHE=1 uses neither cache.
-// eslint-disable-next-line n/no-unsupported-features/node-builtins -- in Node since 20.12 (engines: >=20.17)
-import {hash} from 'node:crypto'
 import {mkdirSync, readFileSync, statSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
 import {dirname, isAbsolute, join} from 'node:path'
@@ -26,7 +25,13 @@ const WRAPPER = ['(function (exports, require, module, __filename, __dirname) {\
 export const cacheFileFor = file => `${file}.cache`
 
 /** The first line of a cache made by this V8 from `source` (a Buffer or string of cli.cjs). */
-export const cacheKey = source => `netdata-cloud code cache 2 ${process.versions.v8} ${hash('sha1', source)}`
+/** The build's id of a cli.cjs (a Buffer): the SHA-1 scripts/bundle.mjs wrote on its last line, or 'none'. */
+export const bundleId = source =>
+  /\/\/ netdata-cloud bundle ([\da-f]{40})\n$/.exec(source.toString('latin1', Math.max(0, source.length - 128)))?.[1] ??
+  'none'
+
+/** The first line of a cache made by this V8 from the cli.cjs `source` (a Buffer). */
+export const cacheKey = source => `netdata-cloud code cache 2 ${process.versions.v8} ${bundleId(source)}`
 
 /**
  * used: V8 took the shipped cache; rejected: V8 refused it (other V8 flags); other-v8: it was made by another V8;
@@ -86,7 +91,7 @@ function readCache(path, source) {
   const newline = data.indexOf(10)
   const line = newline > 0 ? data.toString('latin1', 0, newline) : ''
   if (!line.startsWith(`netdata-cloud code cache 2 ${process.versions.v8} `)) return 'other-v8'
-  return line === cacheKey(source) ? data.subarray(newline + 1) : 'stale'
+  return line === cacheKey(source) && bundleId(source) !== 'none' ? data.subarray(newline + 1) : 'stale'
 }
 
 /**

@@ -10,7 +10,8 @@
 // much cheaper, and CommonJS is the format Node 20 can give a code cache to (vm.Script; ES modules cannot take one).
 import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
-import {readdirSync, readFileSync, rmSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -117,6 +118,12 @@ await build({
   ],
   target: 'node20',
 })
+
+// The bundle's id on its last line, the SHA-1 of what is above it: bin/load-bundle.js uses the shipped code cache only
+// for the cli.cjs of the same id, without hashing the file at run time.
+const bundleFile = join(OUT, 'cli.cjs')
+const bytes = readFileSync(bundleFile)
+writeFileSync(bundleFile, `${bytes}\n// netdata-cloud bundle ${createHash('sha1').update(bytes).digest('hex')}\n`)
 
 // The code cache (bin/load-bundle.js), in a child process: what its runs print goes nowhere unless it fails.
 try {

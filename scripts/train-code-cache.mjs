@@ -33,6 +33,8 @@ const RUNS = [
 
 try {
   const key = cacheKey(readFileSync(BUNDLE))
+  if (key.endsWith(' none'))
+    throw new Error(`${BUNDLE} has no bundle id on its last line (scripts/bundle.mjs writes it)`)
   const {exports: cli, script} = loadBundle(BUNDLE, {useCache: false})
   for (const args of RUNS) await cli.execute({args, dir: RUN_JS})
   process.exitCode = 0 // the refusals above set it

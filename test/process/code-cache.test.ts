@@ -4,6 +4,7 @@
 // directory of Node's compile cache (Node >= 22) is tested in-process in test/bin/load-bundle.test.ts.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {
   chmodSync,
   copyFileSync,
@@ -79,6 +80,12 @@ test('the build made a cache this Node accepts, and the output is the same as wi
       String.raw`^netdata-cloud code cache 2 ${process.versions.v8.replaceAll('.', String.raw`\.`)} [\da-f]{40}\n`,
     ),
   )
+  // the bundle's id, on its last line, is the SHA-1 of what is above it
+  const bundle = readFileSync(BUNDLE, 'latin1')
+  const id = /\n\/\/ netdata-cloud bundle ([\da-f]{40})\n$/.exec(bundle)
+  assert.ok(id, 'the last line of cli.cjs names its build')
+  assert.equal(createHash('sha1').update(bundle.slice(0, id.index), 'latin1').digest('hex'), id[1])
+  assert.match(readFileSync(`${BUNDLE}.cache`).subarray(0, 120).toString('latin1'), new RegExp(` ${id[1]}\n`))
   const withCache = load(BUNDLE)
   assert.equal(withCache.cache, 'used')
   assert.equal(reference.cache, 'off')
@@ -146,8 +153,11 @@ test('a cache made from another cli.cjs is not used, even when the length and mt
     assert.match(run.stdout, /^Format era /m)
     const {mtime} = statSync(file)
     const before = readFileSync(file, 'latin1')
-    // the same length, another program: if the old bytecode ran, it would still print "Format era"
-    const changed = before.replace('Format era', 'Format ERA')
+    // another build of the same length (another program, another id on its last line): if the old bytecode ran, it
+    // would still print "Format era"
+    const changed = before
+      .replace('Format era', 'Format ERA')
+      .replace(/bundle [\da-f]{40}\n$/, `bundle ${'0'.repeat(40)}\n`)
     assert.notEqual(changed, before)
     writeFileSync(file, changed, 'latin1')
     utimesSync(file, mtime, mtime)
