@@ -3,12 +3,27 @@ import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
-/** Run argv once; resolve {ms, code, stdout, stderr}. stdout/stderr are read (a pipe, like a script would). */
+const CPU_REPORT = fileURLToPath(new URL('cpu-report.cjs', import.meta.url))
+
+/**
+ * Run argv once; resolve {ms, cpuMs, code, stdout, stderr}. stdout/stderr are read (a pipe, like a script would);
+ * cpuMs is the process's own CPU time (user + system), which bench/cpu-report.cjs (preloaded) writes to fd 3.
+ */
 export function runOnce(argv, {cwd, env, timeoutMs = 60_000} = {}) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint()
-    const child = spawn(argv[0], argv.slice(1), {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
+    const nodeOptions = `${env?.NODE_OPTIONS ?? ''} --require=${CPU_REPORT}`.trim()
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd,
+      env: {...env, NODE_OPTIONS: nodeOptions},
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    })
+    let cpu = ''
+    child.stdio[3].setEncoding('utf8').on('data', d => {
+      cpu += d
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', d => {
@@ -27,6 +42,7 @@ export function runOnce(argv, {cwd, env, timeoutMs = 60_000} = {}) {
       clearTimeout(timer)
       resolve({
         code: code ?? signal,
+        cpuMs: cpu ? Number(cpu.trim()) : Number.NaN,
         ms,
         stderr,
         stdout,
@@ -85,13 +101,18 @@ export async function alternate(caseArgv, baseArgv, {cwd, env, runs, warmup, tim
 
   const base = []
   const kase = []
+  const baseCpu = []
+  const caseCpu = []
   for (let i = 0; i < runs; i++) {
     const order = i % 2 === 0 ? ['base', 'case'] : ['case', 'base']
     for (const which of order) {
       const r = await runOnce(which === 'base' ? baseArgv : caseArgv, options)
-      if (which === 'base') base.push(r.ms)
-      else {
+      if (which === 'base') {
+        base.push(r.ms)
+        baseCpu.push(r.cpuMs)
+      } else {
         kase.push(r.ms)
+        caseCpu.push(r.cpuMs)
         codes.add(r.code)
         sample ??= r
       }
@@ -103,7 +124,9 @@ export async function alternate(caseArgv, baseArgv, {cwd, env, runs, warmup, tim
   const pairRatios = stats(kase.map((ms, i) => ms / base[i]))
   return {
     base: b,
+    baseCpu: stats(baseCpu),
     case: c,
+    caseCpu: stats(caseCpu),
     codes: [...codes],
     pairRatioMedian: pairRatios.median,
     ratio: c.median / b.median,

@@ -2,14 +2,14 @@
 // What each of scripts/bundle.mjs's patches of oclif buys: builds the bundle once with all of them and once without
 // each (scripts/bundle.mjs --root DIR --without NAME, each in a package root of its own under a temp dir), then runs
 // the cases round-robin over the variants (the order rotates every round) and prints, per case, the median wall time
-// and the median CPU time (user + system, bench/cpu-report.mjs) of each, and what leaving the patch out costs.
+// and the median CPU time (user + system, bench/cpu-report.cjs) of each, and what leaving the patch out costs.
 // A patch stays only where it saves >= 5 ms (issue 12).
 //   node bench/patches.mjs [--runs 20] [--only debug,ejs]
 import {execFileSync, spawn} from 'node:child_process'
 import {copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {stats} from './measure.mjs'
@@ -44,7 +44,7 @@ function packageRoot(variant) {
 const env = {
   ...process.env,
   NODE_EXTRA_CA_CERTS: undefined,
-  NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'bench/cpu-report.mjs'))}`,
+  NODE_OPTIONS: `--require=${join(ROOT, 'bench/cpu-report.cjs')}`,
 }
 delete env.NODE_EXTRA_CA_CERTS
 

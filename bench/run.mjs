@@ -122,7 +122,10 @@ async function measureCase(c, envs, agent) {
     const rss = []
     for (let i = 0; i < RSS_RUNS; i++) rss.push((await peakRssMb(args, {cwd: ROOT, env})).mb)
     out.modes[e.id] = {
+      baseCpuMs: r.baseCpu,
       baseMs: r.base,
+      caseCpuMs: r.caseCpu,
+      cpuRatio: r.caseCpu.median / r.baseCpu.median,
       caseMs: r.case,
       exitCodes: r.codes,
       pairRatioMedian: r.pairRatioMedian,
@@ -137,7 +140,7 @@ async function measureCase(c, envs, agent) {
 
     out.modes[e.id].sampleStderr = r.sample?.stderr.split('\n')[0] ?? ''
     process.stderr.write(
-      `  ${out.label} [${e.id}]: ${r.case.median.toFixed(1)} ms vs ${r.base.median.toFixed(1)} ms → ${r.ratio.toFixed(2)}×, exit ${r.codes.join('/')}\n`,
+      `  ${out.label} [${e.id}]: ${r.case.median.toFixed(1)} ms vs ${r.base.median.toFixed(1)} ms → ${r.ratio.toFixed(2)}×; CPU ${r.caseCpu.median.toFixed(1)} vs ${r.baseCpu.median.toFixed(1)} ms → ${(r.caseCpu.median / r.baseCpu.median).toFixed(2)}×, exit ${r.codes.join('/')}\n`,
     )
   }
 
@@ -208,10 +211,20 @@ function table(results) {
       '',
       `${env.label}`,
       '',
-      ['case', 'median ms', 'p25–p75 ms', 'min–max ms', 'node -e 0 ms', 'ratio', 'budget', 'peak RSS MB', 'exit'].join(
-        ' | ',
-      ),
-      '--- | --- | --- | --- | --- | --- | --- | --- | ---',
+      [
+        'case',
+        'median ms',
+        'p25–p75 ms',
+        'min–max ms',
+        'node -e 0 ms',
+        'ratio',
+        'CPU ms (node -e 0)',
+        'CPU ratio',
+        'budget',
+        'peak RSS MB',
+        'exit',
+      ].join(' | '),
+      '--- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---',
     )
     for (const c of results.cases) {
       const m = c.modes[mode]
@@ -233,6 +246,8 @@ function table(results) {
           `${fmt(m.caseMs.min)}–${fmt(m.caseMs.max)}`,
           fmt(m.baseMs.median),
           `${fmt(m.ratio, 2)}×`,
+          `${fmt(m.caseCpuMs?.median)} (${fmt(m.baseCpuMs?.median)})`,
+          `${fmt(m.cpuRatio, 2)}×`,
           budget + (over ? ' OVER' : ''),
           fmt(m.rssMb.median),
           m.exitCodes.join('/'),
