@@ -69,6 +69,14 @@ test('the tarball ships the built CLI and needs no install script', () => {
   assert.match(files, /\.\/dist\/bundle\/cli\.cjs\n/)
   assert.match(files, /\.\/oclif\.manifest\.json\n/)
   assert.doesNotMatch(files, /\.\/src\/|\.\/test\//, 'sources and tests stay out of the tarball')
+  // the tarball's npm-shrinkwrap.json (package-lock.json, copied by prepack) pins every node the same as `npm ci`
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'))
+  for (const dep of ['mqtt', 'undici', 'ws', 'socks', 'ip-address']) {
+    const installed = JSON.parse(
+      readFileSync(join(prefix, 'lib/node_modules/netdata-cloud/node_modules', dep, 'package.json'), 'utf8'),
+    )
+    assert.equal(installed.version, lock.packages[`node_modules/${dep}`].version, dep)
+  }
 })
 
 for (const user of ['root', 'nobody'] as const) {
