@@ -40,7 +40,7 @@ before(async () => {
   const pack = await runProcess('npm', ['pack', '--pack-destination', tmp], {cwd: src, env, timeoutMs: 300_000})
   packOutput = pack.stdout + pack.stderr
   assert.equal(pack.code, 0, packOutput)
-  const [tarball] = readdirSync(tmp).filter(f => /^netdata-cloud-.*\.tgz$/.test(f))
+  const tarball = readdirSync(tmp).find(f => /^netdata-cloud-.*\.tgz$/.test(f))
   assert.ok(tarball, packOutput)
   rmSync(src, {force: true, recursive: true}) // the install must not need the sources
   const install = await runProcess(
