@@ -28,6 +28,7 @@ const NEEDED = {
   '/usr/sbin/danted': 'dante-server',
   '/usr/sbin/dnsmasq': 'dnsmasq',
   '/usr/bin/faketime': 'faketime',
+  '/usr/bin/ansible-playbook': 'ansible-core',
 }
 const packagesNeeded = () => [
   ...new Set(
