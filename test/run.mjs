@@ -29,6 +29,7 @@ const NEEDED = {
   '/usr/sbin/dnsmasq': 'dnsmasq',
   '/usr/bin/faketime': 'faketime',
   '/usr/bin/ansible-playbook': 'ansible-core',
+  '/usr/bin/zsh': 'zsh',
 }
 const packagesNeeded = () => [
   ...new Set(
