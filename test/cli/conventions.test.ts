@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {createServer} from 'node:http'
-import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {after, describe, test} from 'node:test'
@@ -67,10 +67,15 @@ describe('an unknown command', () => {
     assert.doesNotMatch(r.stderr, /did you mean/)
   })
 
-  test('with --json: the one JSON error document and nothing on stderr', () => {
+  test('with --json: the one JSON error document (schemas/envelope.json) and nothing on stderr', async () => {
     const r = runCli(['statu', '--json'])
     assert.equal(r.code, EXIT.usage)
     assert.equal(r.stderr, '')
+    const {default: Ajv} = (await import('ajv')) as any
+    const envelope = new Ajv({strict: false}).compile(
+      JSON.parse(readFileSync(join(ROOT, 'schemas/envelope.json'), 'utf8')),
+    )
+    assert.ok(envelope(r.json), JSON.stringify(envelope.errors))
     assert.deepEqual(r.json, {
       command: 'statu',
       error: {
