@@ -3,10 +3,12 @@
 // to the original. test/process/manifest.test.ts checks them against the originals.
 
 // String#localeCompare initialises ICU's collator on first use (~8 ms). oclif sorts command ids with it on every start.
-// For strings of [a-z0-9-] the root collation orders exactly like the code units: '-' < digits < letters.
-const PLAIN_ID = /^[\da-z-]*$/
+// For strings of [a-z0-9:-] the root collation orders like the code units once ':' (a topic separator, e.g. the
+// plugin's autocomplete:script) is read as '.', which falls between them: '-' < ':' < digits < letters.
+const PLAIN_ID = /^[\d:a-z-]*$/
+const units = s => s.replaceAll(':', '.')
 export const compareIds = (a, b) =>
-  PLAIN_ID.test(a) && PLAIN_ID.test(b) ? (a < b ? -1 : a > b ? 1 : 0) : a.localeCompare(b)
+  PLAIN_ID.test(a) && PLAIN_ID.test(b) ? (units(a) < units(b) ? -1 : units(a) > units(b) ? 1 : 0) : a.localeCompare(b)
 
 // string-width runs emoji-regex over every word it measures. A printable ASCII / Latin-1 / dash-and-quote string (no ©,
 // ®, soft hyphen or combining marks) is as wide as it is long.

@@ -30,14 +30,24 @@ const without = new Set(opt.without.split(',').filter(Boolean))
 for (const p of without) if (!PATCHES.includes(p)) throw new Error(`--without ${p}: not one of ${PATCHES.join(', ')}`)
 const patch = name => !without.has(name)
 
-// Bundled: @oclif/core and chalk (loaded on every start), diff (pure ESM, on the enable/disable path), the two
-// @inquirer/prompts prompts src/ui/prompts.ts uses (ES-only: see `supported` below), and
+// Bundled: @oclif/core and chalk (loaded on every start), the oclif plugins (below), diff (pure ESM, on the
+// enable/disable path), the two @inquirer/prompts prompts src/ui/prompts.ts uses (ES-only: see `supported` below), and
 // @peculiar/x509 with reflect-metadata (the emulator's certificates; ~290 ms from node_modules, ~120 ms bundled, most
 // of `link --emulator`'s start-up; only namespace imports are used, so CommonJS interop is not in play).
 // Left to node_modules: every other dependency (undici, mqtt, ws, socks); the code loads them with
 // `await import()` where it needs them, and bundling CommonJS packages such as ws and mqtt changes their interop
 // (a default export is not the constructor any more: link's MQTT step failed that way).
-const BUNDLED = new Set(['@inquirer/prompts', '@oclif/core', '@peculiar/x509', 'chalk', 'diff', 'reflect-metadata'])
+const BUNDLED = new Set([
+  '@inquirer/prompts',
+  '@oclif/core',
+  '@oclif/plugin-autocomplete',
+  '@oclif/plugin-help',
+  '@oclif/plugin-not-found',
+  '@peculiar/x509',
+  'chalk',
+  'diff',
+  'reflect-metadata',
+])
 const {dependencies} = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 const external = ['typescript', ...Object.keys(dependencies).filter(d => !BUNDLED.has(d))]
 
@@ -47,9 +57,27 @@ const commands = readdirSync(join(ROOT, 'dist/commands'))
   .sort()
 // A getter per command: oclif reads COMMANDS[id] when a command runs (the manifest answers --help and the command
 // list), and esbuild turns each require() of an ES module into an initialiser that runs on first use.
+// The oclif plugins are bundled as our own commands and hook (oclif would load a plugin from node_modules with
+// import(), which the bundle has not): plugin-help's `help` and plugin-autocomplete's commands, by path (the package
+// exports none of them). NOT_FOUND (package.json oclif.hooks.command_not_found) loads src/cli/not-found.ts, which uses
+// plugin-not-found, only when a command is unknown.
+const PLUGIN_COMMANDS = {
+  autocomplete: '@oclif/plugin-autocomplete/lib/commands/autocomplete/index.js',
+  'autocomplete:create': '@oclif/plugin-autocomplete/lib/commands/autocomplete/create.js',
+  'autocomplete:script': '@oclif/plugin-autocomplete/lib/commands/autocomplete/script.js',
+  help: '@oclif/plugin-help/lib/commands/help.js',
+}
+const getter = (id, file) =>
+  `Object.defineProperty(COMMANDS, ${JSON.stringify(id)}, {enumerable: true, get: () => require(${JSON.stringify(file)}).default})`
 const entry = `export {execute} from '@oclif/core/execute'
 export const COMMANDS = {}
-${commands.map(name => `Object.defineProperty(COMMANDS, ${JSON.stringify(name)}, {enumerable: true, get: () => require('./commands/${name}.js').default})`).join('\n')}
+${commands.map(name => getter(name, `./commands/${name}.js`)).join('\n')}
+${Object.entries(PLUGIN_COMMANDS)
+  .map(([id, path]) => getter(id, join(ROOT, 'node_modules', path)))
+  .join('\n')}
+export function NOT_FOUND(options) {
+  return require('./cli/not-found.js').default.call(this, options)
+}
 `
 
 rmSync(OUT, {force: true, recursive: true})
@@ -107,6 +135,13 @@ await build({
             contents: `const {compareIds: __ncCompareIds} = require(${FAST});\n${source.replace(sort, '.sort((a, b) => __ncCompareIds(a.id, b.id))')}`,
             loader: 'js',
           }
+        })
+        // plugin-not-found's confirm() prompt from our @inquirer/prompts (8.7.5: the same confirm() and cancel()), not
+        // from its own 7.10 copy, which would add ~600 KB to the bundle
+        b.onResolve({filter: /^@inquirer\/prompts$/}, async args => {
+          if (args.pluginData === 'real' || !/plugin-not-found/.test(args.importer)) return
+          const {errors, path} = await b.resolve(args.path, {kind: args.kind, pluginData: 'real', resolveDir: ROOT})
+          return errors.length > 0 ? {errors} : {path}
         })
         b.onLoad({filter: /.*/, namespace: 'nc'}, () => ({
           contents: entry,

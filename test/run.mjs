@@ -35,6 +35,8 @@ const NEEDED = {
   '/usr/sbin/danted': 'dante-server',
   '/usr/sbin/dnsmasq': 'dnsmasq',
   '/usr/bin/faketime': 'faketime',
+  '/usr/bin/ansible-playbook': 'ansible-core',
+  '/usr/bin/zsh': 'zsh',
 }
 const packagesNeeded = () => [
   ...new Set(

@@ -4,7 +4,9 @@
 
 import {request as httpRequest} from 'node:http'
 
+import {logged} from '../base/log.js'
 import {childProcessLookup} from '../base/lookup.js'
+import {redactUrl} from '../base/secrets.js'
 
 export type ApiAnswer =
   | {
@@ -18,8 +20,17 @@ export type ApiAnswer =
 
 const MAX_BODY = 16 * 1024 * 1024
 
-export async function getJson(base: string, path: string, timeoutMs = 3000): Promise<ApiAnswer> {
+export function getJson(base: string, path: string, timeoutMs = 3000): Promise<ApiAnswer> {
   const url = new URL(path, base.endsWith('/') ? base : base + '/').toString()
+  return logged(
+    'request',
+    `GET ${redactUrl(url)}`,
+    () => get(url, timeoutMs),
+    a => (a.ok ? `HTTP 200, ${Buffer.byteLength(a.body)} bytes` : a.message),
+  )
+}
+
+async function get(url: string, timeoutMs: number): Promise<ApiAnswer> {
   const started = performance.now()
   // node:https (and tls under it) costs ~10 ms to load: only an https:// agent URL needs it
   const request = url.startsWith('https:') ? (await import('node:https')).request : httpRequest

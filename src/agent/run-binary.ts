@@ -5,6 +5,8 @@
 
 import {execFile} from 'node:child_process'
 
+import {log, logStart, since} from '../base/log.js'
+
 export interface RunResult {
   exitCode: number | undefined
   stdout: string
@@ -19,6 +21,7 @@ export function runBinary(
   args: string[],
   options: {timeoutMs?: number; input?: string} = {},
 ): Promise<RunResult> {
+  const started = logStart()
   return new Promise(resolve => {
     const child = execFile(
       file,
@@ -34,6 +37,12 @@ export function runBinary(
         const e = error as (NodeJS.ErrnoException & {code?: number | string; killed?: boolean; signal?: string}) | null
         const spawnFailed = e && typeof e.code === 'string' && e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
         const timedOut = Boolean(e?.killed && e.signal === 'SIGKILL')
+        if (started !== undefined) {
+          const end = timedOut ? `killed after ${options.timeoutMs ?? 5000} ms` : `exit ${e ? (e.code ?? e.signal) : 0}`
+          const stdin = options.input === undefined ? '' : ` (stdin: ${options.input.length} characters, not logged)`
+          log('run', `${[file, ...args].map(a => quote(a)).join(' ')}${stdin} → ${end}`, since(started))
+        }
+
         resolve({
           exitCode: e ? (typeof e.code === 'number' ? e.code : undefined) : 0,
           failed: spawnFailed ? String(e.code) : undefined,
@@ -46,4 +55,9 @@ export function runBinary(
     if (options.input === undefined) child.stdin?.end()
     else child.stdin?.end(options.input)
   })
+}
+
+/** An argument as a shell would need it, so a logged command line can be pasted back. */
+function quote(arg: string): string {
+  return /^[\w@%+=:,./|-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", String.raw`'\''`)}'`
 }

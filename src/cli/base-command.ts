@@ -4,6 +4,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {BugError, EXIT, UserError} from '../base/errors.js'
+import {debugAsksForLog, setLogSink} from '../base/log.js'
 import {sourceMappedStack} from '../base/stack.js'
 import type {Warning} from '../base/result.js'
 import {type InstallOptions} from '../agent/install.js'
@@ -30,6 +31,15 @@ export const globalFlags = {
     helpGroup: 'GLOBAL',
   }),
   'no-color': Flags.boolean({description: 'no colours (also NO_COLOR)', helpGroup: 'GLOBAL'}),
+  quiet: Flags.boolean({
+    description: 'print nothing but errors; the exit status tells the outcome (--json still prints its document)',
+    helpGroup: 'GLOBAL',
+  }),
+  verbose: Flags.boolean({
+    description:
+      'log each file read, command run and request sent, with timings, on stderr (also DEBUG=netdata-cloud:*)',
+    helpGroup: 'GLOBAL',
+  }),
 }
 
 export type GlobalFlags = Interfaces.InferredFlags<typeof globalFlags>
@@ -53,7 +63,7 @@ export abstract class BaseCommand extends Command {
           JSON.stringify(envelope(this.id ?? '', outcome.exitCode === 0, outcome.result, this.warnings), null, 2) +
             '\n',
         )
-    } else {
+    } else if (!this.argv.includes('--quiet')) {
       printText(outcome.render())
       for (const w of this.warnings) printError(`warning: ${w.message}`)
     }
@@ -103,6 +113,7 @@ export abstract class BaseCommand extends Command {
     await super.init()
     const {argv} = this
     if (argv.includes('--no-color') || process.env.NO_COLOR !== undefined || argv.includes('--json')) setColor(false)
+    if (argv.includes('--verbose') || debugAsksForLog()) setLogSink(printError)
   }
 
   /** Global flags → options for install discovery (flags win over NETDATA_CLOUD_* env, which win over detection). */

@@ -12,7 +12,8 @@ import type {Socket} from 'node:net'
 import {connect as tlsConnect, type TLSSocket} from 'node:tls'
 
 import {errnoCode, UserError} from '../base/errors.js'
-import {registerSecret} from '../base/secrets.js'
+import {logged} from '../base/log.js'
+import {redactUrl, registerSecret} from '../base/secrets.js'
 import {childProcessLookup, lookupAddresses} from '../base/lookup.js'
 import {classifyTransportError} from './transport-errors.js'
 import {decodeSafely, parseProxy, type Proxy, type ProxySource, type SocksProxy} from './proxy.js'
@@ -58,7 +59,17 @@ export interface HttpsResponse {
 /**
  * Send one HTTPS request and read the whole (capped) answer. Throws a classified UserError on any transport failure.
  */
-export async function httpsRequest(req: HttpsRequest, options: HttpsOptions = {}): Promise<HttpsResponse> {
+export function httpsRequest(req: HttpsRequest, options: HttpsOptions = {}): Promise<HttpsResponse> {
+  const via = options.proxy && options.proxy !== 'none' ? ` via proxy ${redactUrl(options.proxy)}` : ''
+  return logged(
+    'request',
+    `${req.method} ${redactUrl(req.url)}${via}`,
+    () => send(req, options),
+    r => `HTTP ${r.status}, ${Buffer.byteLength(r.body)} bytes`,
+  )
+}
+
+async function send(req: HttpsRequest, options: HttpsOptions): Promise<HttpsResponse> {
   const target = new URL(req.url)
   if (target.protocol !== 'https:')
     throw new UserError('badInput', `${req.url}: only https:// URLs are used to talk to Netdata Cloud`)

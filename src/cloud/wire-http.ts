@@ -5,6 +5,8 @@
 
 import type {Duplex} from 'node:stream'
 
+import {logged} from '../base/log.js'
+
 export interface WireResponse {
   statusLine: string
   status: number
@@ -49,6 +51,21 @@ export function wireRequest(
   signal: AbortSignal,
   onBytes?: (n: number) => void,
   maxBody = MAX_BODY_BYTES,
+): Promise<WireResponse> {
+  return logged(
+    'request',
+    `${request.method} https://${request.host}${request.path}`,
+    () => exchange(socket, request, signal, onBytes, maxBody),
+    r => `${r.statusLine}, ${r.body.length} bytes`,
+  )
+}
+
+function exchange(
+  socket: Duplex,
+  request: WireRequest,
+  signal: AbortSignal,
+  onBytes: ((n: number) => void) | undefined,
+  maxBody: number,
 ): Promise<WireResponse> {
   return new Promise((resolve, reject) => {
     let buf: Buffer = Buffer.alloc(0)

@@ -4,6 +4,7 @@
 import {readFileSync, statSync} from 'node:fs'
 
 import {errnoCode, UserError} from '../base/errors.js'
+import {log, logStart, since} from '../base/log.js'
 import {ConfigDocument} from './document.js'
 
 /** netdata's config files are small; anything larger is not one of them. */
@@ -17,11 +18,17 @@ export interface ConfigFile {
 
 /** Read a text file, or return null when it does not exist. */
 export function readTextFile(path: string, what = 'file', maxBytes = MAX_CONFIG_BYTES): null | string {
+  const started = logStart()
   let st
   try {
     st = statSync(path)
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return null
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') {
+      log('read', `${path}: not there`, since(started))
+      return null
+    }
+
+    log('read', `${path}: ${errnoCode(error) ?? (error as Error).message}`, since(started))
     throw fileError(path, what, error)
   }
 
@@ -33,8 +40,11 @@ export function readTextFile(path: string, what = 'file', maxBytes = MAX_CONFIG_
   try {
     buf = readFileSync(path)
   } catch (error) {
+    log('read', `${path}: ${errnoCode(error) ?? (error as Error).message}`, since(started))
     throw fileError(path, what, error)
   }
+
+  log('read', `${path}: ${buf.length} bytes`, since(started))
 
   if (buf.length > maxBytes)
     throw new UserError('invalidConfig', `${path}: too large for a ${what} (limit ${maxBytes} bytes)`)
