@@ -350,6 +350,7 @@ const OTHER: Cause[] = [
     id: 'env-failed',
     match: [
       log('failed to get ACLK environment'),
+      log('ACLK connection status: /env response code is not 200'),
       log('Failed to Get ACLK environment'),
       log('Error trying to contact env endpoint'),
     ],
@@ -560,7 +561,11 @@ const OTHER: Cause[] = [
     eras: 'v1.31+',
     fix: 'look at the Msg-Key or HTTP code next to it; netdata-cloud link walks the same challenge',
     id: 'otp-failed',
-    match: [log('error passing Challenge/Response to get OTP'), log('OTP Password HTTP code not 201')],
+    match: [
+      log('error passing Challenge/Response to get OTP'),
+      log('otp password response is not http/201'),
+      log('OTP Password HTTP code not 201'),
+    ],
     step: 'challenge',
   },
   {
