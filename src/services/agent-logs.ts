@@ -310,16 +310,17 @@ export async function followAgentLogs(
       }
     }
 
-    await new Promise(resolve => {
-      const t = setTimeout(resolve, 250)
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t)
-          resolve()
-        },
-        {once: true},
-      )
+    await new Promise<void>(resolve => {
+      const wake = () => {
+        clearTimeout(t)
+        resolve()
+      }
+
+      const t = setTimeout(() => {
+        signal.removeEventListener('abort', wake)
+        resolve()
+      }, 250)
+      signal.addEventListener('abort', wake, {once: true})
     })
   }
 }
