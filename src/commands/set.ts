@@ -7,7 +7,7 @@ import type {Outcome} from '../ui/output.js'
 import {renderSetOption} from '../ui/set-option.js'
 import {changeFlags} from './enable.js'
 
-export default class Set extends BaseCommand {
+export default class SetOption extends BaseCommand {
   static description =
     "Set one netdata.conf [cloud] option the agent's era reads (statistics, query thread count, proxy, mqtt5, conversation log, conversation log file, scope): lossless, atomic, idempotent; a key this era ignores is refused (exit 19)."
   static examples = [
@@ -27,7 +27,7 @@ export default class Set extends BaseCommand {
   static flags = {...changeFlags}
 
   async execute(): Promise<Outcome<unknown>> {
-    const {args, flags} = await this.parse(Set)
+    const {args, flags} = await this.parse(SetOption)
     const r = await setCloudOption(discoverInstall(this.installOptions(flags)), args.option, args.value, {
       buildinfoFile: flags['buildinfo-file'],
       dryRun: flags['dry-run'],
