@@ -338,7 +338,7 @@ const OTHER: Cause[] = [
     eras: 'all',
     fix: 'netdata-cloud link shows the certificate chain and the verify error',
     id: 'tls-handshake',
-    match: [log('failed to start SSL connection'), log('SSL_connect')],
+    match: [log('failed to start SSL connection'), log('Failed to start SSL connection'), log('SSL_connect')],
     step: 'tls',
   },
   // env
@@ -563,6 +563,7 @@ const OTHER: Cause[] = [
     id: 'otp-failed',
     match: [
       log('error passing Challenge/Response to get OTP'),
+      log('Error passing Challenge/Response to get OTP'),
       log('otp password response is not http/201'),
       log('OTP Password HTTP code not 201'),
     ],

@@ -80,6 +80,27 @@ test('the real v1.44.3 agent: SOCKS5 refused, unclaimed; claimed with no reachab
   assert.equal(explainLine(resolve)[0].cause.id, 'dns')
 })
 
+// fault → the causes the real v1.44.3 agent's lines must be explained as (captured by capture-v1.sh)
+const V1: Record<string, string[]> = {
+  none: ['claimed', 'connected'],
+  'connack-refused-135': ['connack-not-authorized', 'mqtt-connect-failed'],
+  banned: ['banned', 'env-failed'],
+  'env-500': ['env-failed', 'claim-internal-server-error'],
+  'env-no-mqttv5': ['env-no-transport'],
+  'challenge-wrong-key': ['challenge-key', 'otp-failed'],
+  'password-rejected': ['challenge-rejected', 'otp-failed'],
+  'no-upgrade': ['ws-upgrade', 'mqtt-connect-failed'],
+  'unknown-ca': ['tls-unknown-issuer', 'tls-handshake', 'env-failed'],
+}
+
+test('the real v1.44.3 agent, driven into each emulator fault: its log lines are explained as that fault', () => {
+  for (const [fault, want] of Object.entries(V1)) {
+    const got = idsOf(`v1.44.3-${fault}.log`)
+    for (const id of want) assert.ok(got.has(id), `v1 ${fault}: ${id} not among ${[...got].join(', ')}`)
+    if (fault !== 'none') assert.ok(!got.has('connected'), `${fault}: never 'connected'`)
+  }
+})
+
 test("Debian's 1.37.1 agent (--disable-cloud): no ACLK, claiming refused, no cloud.conf", () => {
   const text = lines('debian-1.37.1-agent-log-excerpts.txt')
   const one = (needle: string) => explainLine(text.find(l => l.includes(needle))!)[0]?.cause.id
