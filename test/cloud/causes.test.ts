@@ -8,7 +8,15 @@ import {test} from 'node:test'
 
 import {EXIT} from '../../src/base/errors.js'
 import {BY_KEY, CLAIM_SCRIPT_EXIT} from '../../src/cloud/errors.js'
-import {CAUSES, explainLine, fixForConnack, fixForTlsCode, troubleshootingMarkdown} from '../../src/cloud/causes.js'
+import {
+  CAUSES,
+  errorKeysIn,
+  explainLine,
+  fixForConnack,
+  fixForTlsCode,
+  numberAfter,
+  troubleshootingMarkdown,
+} from '../../src/cloud/causes.js'
 import {STEP_IDS} from '../../src/cloud/link-types.js'
 import {ROOT} from '../helpers/cli.js'
 
@@ -139,14 +147,28 @@ test('link and claim take their fix lines from the table', () => {
   assert.equal(fixForConnack(5, '3.1.1'), fixForConnack(135, '5'))
 })
 
-test('matching is linear: 1 MB hostile lines take milliseconds', () => {
-  for (const unit of ['Err', 'verify error ', 'CONNACK ', 'ACLK: ', 'a'.repeat(7) + '=', 'exit ']) {
+test('matching is linear: the scanners on 1 MB hostile text take milliseconds; explainLine reads 4096 characters', () => {
+  for (const unit of [
+    'Err',
+    'verify error ',
+    'CONNACK ',
+    'ACLK: ',
+    'a'.repeat(7) + '=',
+    'exit ',
+    'Err' + 'x'.repeat(70),
+  ]) {
     const line = unit.repeat(Math.ceil(1_000_000 / unit.length))
     const t0 = performance.now()
+    errorKeysIn(line)
+    numberAfter(line, 'verify error')
+    numberAfter(line, 'nowhere in it')
     explainLine(line)
     const ms = performance.now() - t0
-    assert.ok(ms < 500, `${JSON.stringify(unit)}×: ${ms.toFixed(0)} ms`)
+    assert.ok(ms < 500, `${JSON.stringify(unit.slice(0, 12))}×: ${ms.toFixed(0)} ms`)
   }
+
+  // a cause past the 4096th character is not read (a pasted line is a line, not a file)
+  assert.deepEqual(explainLine('x'.repeat(5000) + 'MQTT CONNACK returned error 135'), [])
 })
 
 test("the README's troubleshooting section is the table (regenerate: UPDATE_README=1 node test/run.mjs test/cloud/causes.test.ts)", () => {
