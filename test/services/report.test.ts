@@ -103,6 +103,7 @@ describe('report: secrets never reach the archive', () => {
       'status.json',
       'buildinfo.json',
       'link.json',
+      'endpoints.json',
       'aclk-log.json',
       'service-env.json',
       'cloud-d.json',

@@ -15,6 +15,7 @@ import {parseVersion} from '../../base/version.js'
 import {writeFileAtomically} from '../../config/write.js'
 import {findLogSource, readAgentLogs} from '../agent-logs.js'
 import {buildinfoFromAgent} from '../buildinfo.js'
+import {listEndpoints} from '../endpoints.js'
 import {linkNode} from '../link.js'
 import {getStatus} from '../status.js'
 import {makeScrubber} from './scrub.js'
@@ -167,6 +168,12 @@ export async function buildReport(install: Install, options: ReportOptions = {})
   else
     await attempt('link.json', 'netdata-cloud link --json (result): the walk to Netdata Cloud', async () =>
       s.json(await linkNode(install, {caFiles: options.caFiles, deadlineMs: 6 * timeoutMs, timeoutMs})),
+    )
+  if (!options.noLink)
+    await attempt(
+      'endpoints.json',
+      'status --endpoints --json (result): the egress allow-list, resolved now',
+      async () => s.json(await listEndpoints(install, {caFile: options.caFiles?.[0], timeoutMs})),
     )
   await attempt(
     'aclk-log.json',
