@@ -186,7 +186,7 @@ export function findLogSource(install: Install): LogSource {
     return {
       kind: 'journal',
       path: 'journalctl -t netdata -o short-iso --no-pager',
-      why: `neither ${daemon} nor ${error} exists: v2 under systemd logs to the journal`,
+      why: `neither ${daemon} nor ${error} exists: reading the journal (where v2 logs under systemd)`,
     }
   throw new UserError('badInput', `no agent log found: neither ${daemon} nor ${error} exists, and no journalctl`, {
     fix: 'pass --file PATH (netdata.conf [logs] names it), or --file - for stdin',
