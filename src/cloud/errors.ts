@@ -41,7 +41,7 @@ export interface ClaimAnswer {
   retryable: boolean
 }
 
-interface Known {
+export interface Known {
   scriptExit: number
   code: ErrorCode
   message: string
@@ -49,7 +49,7 @@ interface Known {
   retryable: boolean
 }
 
-const BY_KEY: Record<string, Known> = {
+export const BY_KEY: Record<string, Known> = {
   ErrForbidden: {
     code: 'claimRejected',
     fix: 'copy a fresh claim token from Netdata Cloud (Space settings → Nodes → Connect nodes) and check --url points at that Cloud',

@@ -3,6 +3,7 @@
 // credentials, SUBSCRIBE to the inbox, PINGREQ/PINGRESP, clean DISCONNECT. It publishes nothing, and sends no will,
 // so nothing about the node changes in Cloud even if the connection drops half-way.
 
+import {causeById, fixForConnack} from './causes.js'
 import type {TLSSocket} from 'node:tls'
 
 export type MqttStage = 'connect' | 'disconnect' | 'ping' | 'subscribe' | 'upgrade'
@@ -121,9 +122,7 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
         ? `WebSocket upgrade of /mqtt refused: HTTP ${status} (expected 101)`
         : `WebSocket upgrade of /mqtt failed: ${upgrade.error}`,
       exchanges,
-      fix: status
-        ? 'a proxy or load balancer in the way does not pass WebSockets: allow Upgrade on the MQTT host'
-        : 'check the MQTT endpoint host and port from /env',
+      fix: status ? causeById('ws-upgrade').fix : 'check the MQTT endpoint host and port from /env',
       ok: false,
       stage: 'upgrade',
       upgradeStatus: status,
@@ -189,11 +188,7 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
         credentials,
         detail: `CONNACK ${connackName(connack.code, o.protocol)}${credentials ? ': the broker rejected the credentials from /password' : ''}`,
         exchanges,
-        fix: credentials
-          ? 'run the walk again (credentials are issued per connection); if it persists, re-claim the node'
-          : connack.code === 0x8a
-            ? 'this node is banned by Netdata Cloud: contact support'
-            : 'see the CONNACK reason; try again later',
+        fix: fixForConnack(connack.code, o.protocol) ?? 'see the CONNACK reason; try again later',
         ok: false,
         stage: 'connect',
         upgradeStatus: 101,

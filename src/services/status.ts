@@ -13,6 +13,7 @@ import {maskValue, readServiceEnvironment, type ServiceEnvVar} from '../agent/se
 import {parseVersion, type Version} from '../base/version.js'
 import {type Buildinfo, parseBuildinfo} from '../agent/buildinfo.js'
 import {type ErrorCode, EXIT} from '../base/errors.js'
+import {type CloudOptionState, describeCloudOptions} from '../agent/cloud-options.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -77,6 +78,8 @@ export interface StatusReport {
     keysMatch: boolean | null
     machineGuid: null | string
   }
+  /** netdata.conf [cloud] options: effective value, source, and what this era does with each (ignored keys said) */
+  cloudOptions: CloudOptionState[]
   running: AgentView & {online: boolean | null; state?: string}
   /** cloud-related variables in the agent's service environment, secrets masked */
   serviceEnv: ServiceEnvVar[]
@@ -205,6 +208,12 @@ export async function getStatus(
       url: settings.url,
       why: settings.paths.why,
     },
+    cloudOptions: describeCloudOptions(
+      install.netdataConf ?? null,
+      install.netdataConfPath,
+      version ?? [1, 37, 1],
+      settings.rules.name,
+    ),
     findings,
     implementation: {
       available: build?.aclk.implementations ?? [],

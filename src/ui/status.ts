@@ -35,6 +35,12 @@ export function renderStatus(r: StatusReport): string {
     'ACLK impl.',
     `${im.configured ? `${im.configured.value} (netdata.conf:${im.configured.line})` : 'not set'}; ${im.eraRule}`,
   ])
+  for (const o of r.cloudOptions ?? []) {
+    const value = o.value === null ? `${o.default || 'unset'} (default)` : o.value
+    const text = `${value} [${o.source}] — ${o.note}`
+    rows.push([`  [cloud] ${o.key}`, o.era === 'ignored' ? c.dim(text) : text])
+  }
+
   const cl = r.claim
   rows.push([
     'Claim',

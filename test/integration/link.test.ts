@@ -90,7 +90,7 @@ describe('netdata-cloud link (built CLI)', () => {
     const r = await cli(['link', '--emulator', '--fault', 'connack-refused'])
     assert.equal(r.code, EXIT.mqtt)
     assert.match(r.stdout, /^mqtt\s+\S+\s+FAIL\s+\d+ ms {2}CONNACK 0x87 Not authorized/m)
-    assert.match(r.stdout, /^\s+fix: run the walk again/m)
+    assert.match(r.stdout, /^\s+fix: credentials are issued per connection/m) // the table's fix (cloud/causes.ts)
     assert.match(r.stdout, /^SUMMARY: FAIL at mqtt: CONNACK 0x87/m)
   })
 

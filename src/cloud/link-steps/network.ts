@@ -1,6 +1,7 @@
 // Steps 2–5: dns, tcp, proxy, tls. Each leaves what the next one needs in the context (addresses, the TCP
 // socket, the tunnel, the TLS connection kept for env/challenge/password).
 
+import {fixForTlsCode} from '../causes.js'
 import {connectOrder, dnsMeaning, type DnsAnswer, resolveHost} from '../dns.js'
 import type {LinkContext, Step, StepResult} from '../link-types.js'
 import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
@@ -187,13 +188,14 @@ export const tlsStep: Step = {
       const code = t.verifyError ?? 'UNKNOWN'
       let detail = `${code}: ${verifyMeaning(code)}; ${t.protocol ?? ''} ${sni}; chain ${chain || 'none'}; ${store}`
       let fix =
-        code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+        fixForTlsCode(code) ??
+        (code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
         code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
         code === 'DEPTH_ZERO_SELF_SIGNED_CERT'
           ? 'something intercepts TLS (proxy, antivirus, captive portal): exempt Netdata Cloud from inspection, or trust its CA (--ca FILE; for the agent, the system store)'
           : code === 'ERR_TLS_CERT_ALTNAME_INVALID'
             ? `the server is not ${host}: check the cloud URL and DNS`
-            : 'see the verify error'
+            : 'see the verify error')
       let failure: 'clock' | 'tls' = 'tls'
       if ((code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') && t.socket) {
         ctx.waiting = "the server's Date header"
