@@ -39,7 +39,7 @@ import {basename, dirname, join, resolve} from 'node:path'
 import {errnoCode, UserError} from '../base/errors.js'
 import {ConfigDocument} from './document.js'
 import {acquireLock} from './lock.js'
-import {MAX_CONFIG_BYTES} from './read.js'
+import {isTrustedDirectory, MAX_CONFIG_BYTES} from './read.js'
 
 export interface FileOwner {
   uid: number
@@ -96,15 +96,7 @@ export interface UpdateResult {
 
 const TEMP_RE = /^\..+\.netdata-cloud-[\da-f]+\.tmp$/
 
-const euid = () => process.geteuid?.() ?? 0
-const egid = () => process.getegid?.() ?? 0
-
-/** A directory only root (or we) can change: a symlink in it, or a file's identity there, can be trusted. */
-export function isTrustedDirectory(st: Stats): boolean {
-  if (st.uid !== 0 && st.uid !== euid()) return false
-  if (st.mode & 0o002) return false
-  return !(st.mode & 0o020) || st.gid === 0 || st.gid === egid()
-}
+export {isTrustedDirectory} from './read.js'
 
 export function writeError(path: string, error: unknown, action = 'write'): UserError {
   if (error instanceof UserError) return error
