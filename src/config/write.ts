@@ -312,6 +312,22 @@ function examineTarget(dirFd: number, dir: SafeDir, name: string, shown: string)
  * permission.
  */
 export function readFileForEdit(path: string, options: {what?: string; maxBytes?: number} = {}): FileForEdit | null {
+  // another run may rename its new version over the file between our lstat and our open (1 in 300 concurrent runs
+  // failed with "changed while being read", issue 13): that is a finished write, so read again
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return readFileOnce(path, options)
+    } catch (error) {
+      if (!(error instanceof ChangedWhileReading)) throw error
+      if (attempt >= 50)
+        throw new UserError('writeFailed', `${path}: changed while being read ${attempt} times; run again`)
+    }
+  }
+}
+
+class ChangedWhileReading extends Error {}
+
+function readFileOnce(path: string, options: {what?: string; maxBytes?: number}): FileForEdit | null {
   const what = options.what ?? basename(path)
   const maxBytes = options.maxBytes ?? MAX_CONFIG_BYTES
   const dir = resolveDirectory(dirname(path))
@@ -325,6 +341,7 @@ export function readFileForEdit(path: string, options: {what?: string; maxBytes?
     try {
       fd = openSync(at(dirFd, dir.real, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     } catch (error) {
+      if (errnoCode(error) === 'ENOENT') throw new ChangedWhileReading(path) // removed since the lstat: look again
       if (errnoCode(error) === 'EACCES' || errnoCode(error) === 'EPERM') {
         throw new UserError('permission', `${path}: permission denied reading the ${what}`, {
           cause: error,
@@ -338,7 +355,7 @@ export function readFileForEdit(path: string, options: {what?: string; maxBytes?
 
     try {
       const fst = fstatSync(fd)
-      if (fst.ino !== st.ino) throw new UserError('writeFailed', `${path}: changed while being read; run again`)
+      if (fst.ino !== st.ino) throw new ChangedWhileReading(path)
       if (fst.size > maxBytes)
         throw new UserError(
           'invalidConfig',
@@ -375,6 +392,7 @@ export function readFileForEdit(path: string, options: {what?: string; maxBytes?
         uid: fst.uid,
       }
     } catch (error) {
+      if (error instanceof ChangedWhileReading) throw error
       throw writeError(path, error, 'read')
     } finally {
       closeSync(fd)
