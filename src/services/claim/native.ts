@@ -17,7 +17,14 @@ import {compareVersions} from '../../base/version.js'
 import {sendClaimRequest} from '../../cloud/claim-request.js'
 import {describeProxy, type Proxy} from '../../cloud/proxy.js'
 import {unifiedDiff} from '../../config/diff.js'
-import {editConfigText, type FileOwner, MODES, updateFileAtomically, writeFileAtomically} from '../../config/write.js'
+import {
+  checkWritable,
+  editConfigText,
+  type FileOwner,
+  MODES,
+  updateFileAtomically,
+  writeFileAtomically,
+} from '../../config/write.js'
 import type {ClaimOptions, ClaimResult} from '../claim.js'
 import type {ClaimBase} from './claim-conf.js'
 import {change, describeFile} from './files.js'
@@ -50,6 +57,14 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
   let claimId = input.id ?? randomUUID()
   const machineGuid = identity.machineGuid ?? randomUUID()
   const dirOptions = {mode: MODES.cloudDir, owner}
+  // every file this claim writes, checked before the first change and the request (issue 13: a read-only or full
+  // cloud.d got the machine GUID written first; a planted claimed_id link was found only after Cloud said yes)
+  if (!options.dryRun) {
+    if (!identity.machineGuid) checkWritable(paths.machineGuid, {createDir: {mode: 0o755, owner}})
+    for (const f of [paths.privateKey, paths.publicKey, paths.claimedId, paths.cloudConf])
+      checkWritable(f, {createDir: dirOptions})
+  }
+
   if (!identity.machineGuid) {
     warnings.push({
       message: `${paths.machineGuid} is missing or not a UUID: a new machine GUID ${options.dryRun ? 'would be' : 'was'} created (as netdata-claim.sh does)`,
