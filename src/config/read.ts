@@ -29,7 +29,7 @@ export interface ReadRules {
    * (the caller passes e.g. root, itself and the agent's user).
    */
   owners?: readonly number[]
-  /** the exit class for content that is not the text expected: too large, not UTF-8, NUL (default invalidConfig; an input file: badInput) */
+  /** the exit class for content that is not the text expected: too large, not UTF-8, NUL (default invalidConfig) */
   badText?: ErrorCode
 }
 

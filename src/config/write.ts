@@ -585,10 +585,12 @@ export function checkWritable(
   } catch (error) {
     throw writeError(target, error)
   } finally {
-    if (temp)
+    if (temp) {
       try {
         unlinkSync(temp)
       } catch {}
+    }
+
     closeSync(dirFd)
   }
 }

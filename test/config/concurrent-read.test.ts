@@ -1,6 +1,6 @@
-// Reads while other runs write (issue 13: 1 in 300 concurrent enable/disable runs failed with "cloud.conf: changed while
-// being read; run again", from the unlocked pre-read in updateFileAtomically). A rename between the reader's lstat and
-// its open is a finished write: the reader reads again. Real processes, a real file, no mocks.
+// Reads while other runs write (issue 13: 1 in 300 concurrent enable/disable runs failed with "cloud.conf: changed
+// while being read; run again", from the unlocked pre-read in updateFileAtomically). A rename between the reader's
+// lstat and its open is a finished write: the reader reads again. Real processes, a real file, no mocks.
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -60,8 +60,12 @@ describe('concurrent updates and reads of one file', () => {
       const c = spawn(process.execPath, ['--input-type=module', '-e', code], {stdio: ['ignore', 'pipe', 'pipe']})
       let out = ''
       let err = ''
-      c.stdout.on('data', d => (out += d))
-      c.stderr.on('data', d => (err += d))
+      c.stdout.on('data', d => {
+        out += d
+      })
+      c.stderr.on('data', d => {
+        err += d
+      })
       return {
         child: c,
         done: new Promise<{err: string; out: string}>(resolve => c.once('close', () => resolve({err, out}))),
@@ -78,7 +82,11 @@ describe('concurrent updates and reads of one file', () => {
     assert.equal(failures, 0, read.err)
     assert.ok(reads > 100, `the reader ran (${reads} reads)`)
     const writerFailures = results.map(x => Number(x.out))
-    assert.deepEqual(writerFailures, Array(WRITERS).fill(0), results.map(x => x.err).join('\n'))
+    assert.deepEqual(
+      writerFailures,
+      Array.from({length: WRITERS}, () => 0),
+      results.map(x => x.err).join('\n'),
+    )
     assert.equal(readFileSync(target, 'utf8'), `[global]\n\tcount = ${WRITERS * UPDATES}\n`, 'no lost update')
   })
 })

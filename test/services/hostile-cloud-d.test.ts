@@ -1,6 +1,6 @@
-// Root in a directory the agent user owns (issue 13): the `netdata` user plants (runuser -u netdata --), root plants the
-// hard links, and the built CLI runs as root against temp layouts and the Cloud emulator on loopback. Every case runs
-// `runs` times; the README table "Root in a hostile cloud.d" lists each case with its runs, failures (0) and the
+// Root in a directory the agent user owns (issue 13): the `netdata` user plants (runuser -u netdata --), root plants
+// the hard links, and the built CLI runs as root against temp layouts and the Cloud emulator on loopback. Every case
+// runs `runs` times; the README table "Root in a hostile cloud.d" lists each case with its runs, failures (0) and the
 // bound on its worst time, and the last test keeps that table equal to CASES.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'

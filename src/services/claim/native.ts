@@ -214,7 +214,7 @@ function removeSplitToken(cloudDir: string): void {
  */
 export function fixOwnership(cloudDir: string, owner: FileOwner): string[] {
   const skipped: string[] = []
-  const expected = new Set([0, process.geteuid?.() ?? 0, owner.uid])
+  const expected = new Set([0, owner.uid, process.geteuid?.() ?? 0])
   const fix = (path: string, flags: number) => {
     let fd: number
     try {
