@@ -30,16 +30,16 @@ export interface Setting {
 
 // netdata's trim() uses isspace(): space, \t, \n, \v, \f, \r. Loops, not a `\s+$` regex: a regex anchored at the
 // end is retried at every start position, quadratic in a long run of spaces (issue 13: 8.6 s for 100K spaces).
-const isSpace = (c: number | undefined): boolean => (c !== undefined && c === 32) || (c >= 9 && c <= 13)
-function trimEnd(s: string, space: (c: number | undefined) => boolean = isSpace): string {
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
+function trimEnd(s: string, space = isSpace): string {
   let end = s.length
-  while (end > 0 && space(s.codePointAt(end - 1))) end--
+  while (end > 0 && space(s.codePointAt(end - 1) ?? -1)) end--
   return end === s.length ? s : s.slice(0, end)
 }
 
 function trim(s: string): string {
   let start = 0
-  while (start < s.length && isSpace(s.codePointAt(start))) start++
+  while (start < s.length && isSpace(s.codePointAt(start) ?? -1)) start++
   return trimEnd(start === 0 ? s : s.slice(start))
 }
 
