@@ -362,13 +362,14 @@ const CASES: Case[] = [
         ['mount -o remount,ro "$M"', /read-only file system/],
         ['dd if=/dev/zero of="$M/filler" bs=4k count=64 2>/dev/null || true', /disk full/],
       ] as const) {
+        // only cloud.d is read-only or full: the registry (the machine GUID) is writable, on another file system
         const l = layout({guid: false})
-        const mnt = l.lib
+        const mnt = l.cloudDir
         const script = [
           'set -e',
           `M=${mnt}`,
-          'mount -t tmpfs -o size=64k,mode=0755 tmpfs "$M"',
-          `mkdir -p "$M/cloud.d" "$M/registry" && chown -R ${netdata.uid}:${netdata.gid} "$M"`,
+          'mount -t tmpfs -o size=64k,mode=0770 tmpfs "$M"',
+          `chown ${netdata.uid}:${netdata.gid} "$M"`,
           fill,
           [
             process.execPath,
@@ -385,7 +386,7 @@ const CASES: Case[] = [
             '--no-reload',
             '--json',
           ].join(' ') + ` > "${l.dir}/out" || echo $? > "${l.dir}/code"`,
-          `ls -A "$M" "$M/cloud.d" "$M/registry" > "${l.dir}/ls"`,
+          `ls -A "$M" "${l.lib}/registry" > "${l.dir}/ls"`,
         ].join('\n')
         const before = claims()
         const s = await runProcess('unshare', ['-m', 'sh', '-c', script])
