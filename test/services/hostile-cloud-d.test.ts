@@ -195,6 +195,25 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "files of another user in cloud.d: not read as the node's, not chowned",
+    runs: 3,
+    worst: 20,
+    async run() {
+      const l = layout()
+      const nobody = lookupUser('nobody')!
+      writeFileSync(join(l.cloudDir, 'claimed_id'), '0a0b0c0d-1111-4222-8333-944445555666')
+      writeFileSync(join(l.cloudDir, 'notes'), 'x')
+      for (const f of ['claimed_id', 'notes']) spawnSync('chown', [`${nobody.uid}:${nobody.gid}`, join(l.cloudDir, f)])
+      const s = await runCliAsync(['status', '--offline', '--json', ...l.flags])
+      assert.equal(s.json.result.claim.claimId, null, 'its content is not taken as the claim id')
+      assert.match(s.stdout, /claimed_id belongs to nobody/)
+      const c = await claim(l, withUrl())
+      assert.equal(c.code, 0, c.stdout + c.stderr)
+      assert.equal(statSync(join(l.cloudDir, 'notes')).uid, nobody.uid, 'not chowned')
+      assert.ok(c.json.warnings.some((w: any) => new RegExp(`notes: owned by uid ${nobody.uid}`).test(w.message)))
+    },
+  },
+  {
     name: 'a stale lock plus `.netdata-cloud.lock.break` → a symlink',
     runs: 3,
     worst: 10,
