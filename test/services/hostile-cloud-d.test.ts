@@ -333,7 +333,7 @@ const CASES: Case[] = [
     },
   },
   {
-    name: '`--proxy http://user:pw@…` on claim: a warning; `--proxy-file`, `NETDATA_CLOUD_PROXY` instead',
+    name: '`--proxy http://user:pw@…` on claim and link: a warning; `--proxy-file`, `NETDATA_CLOUD_PROXY` instead',
     runs: 3,
     worst: 40,
     async run() {
@@ -354,6 +354,23 @@ const CASES: Case[] = [
       assert.equal(fromEnv.code, 0, fromEnv.stdout)
       assert.match(fromEnv.json.result.proxy, /127\.0\.0\.1:3129/)
       assert.doesNotMatch(fromEnv.stdout + fromEnv.stderr, new RegExp(SECRET))
+      // link: the same three ways (a dead proxy on port 1: the walk stops there, exit 22)
+      const linkFlag = await runCliAsync([
+        'link',
+        '--emulator',
+        '--json',
+        '--proxy',
+        `http://user:${SECRET}@127.0.0.1:1`,
+      ])
+      assert.equal(linkFlag.code, EXIT.proxy, linkFlag.stdout)
+      assert.ok(linkFlag.json.warnings.some((w: any) => /--proxy holds a password/.test(w.message)))
+      const linkFile = await runCliAsync(['link', '--emulator', '--json', '--proxy-file', file])
+      assert.equal(
+        linkFile.json.result.steps.find((x: any) => x.id === 'proxy').target,
+        'http://user:****@127.0.0.1:3128',
+      )
+      assert.deepEqual(linkFile.json.warnings, [])
+      for (const r of [linkFlag, linkFile]) assert.doesNotMatch(r.stdout + r.stderr, new RegExp(SECRET))
     },
   },
   {

@@ -17,6 +17,7 @@ import {compareVersions} from '../../base/version.js'
 import {sendClaimRequest} from '../../cloud/claim-request.js'
 import {describeProxy, type Proxy} from '../../cloud/proxy.js'
 import {unifiedDiff} from '../../config/diff.js'
+import {readTextFile} from '../../config/read.js'
 import {
   checkWritable,
   editConfigText,
@@ -110,6 +111,12 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
     [...(agent.v2 ? [join(paths.cloudDir, 'trusted.pem')] : []), join(paths.cloudDir, 'cloud_fullchain.pem')].find(f =>
       existsSync(f),
     )
+  // a CA bundle found in cloud.d is the agent user's file: the same checked read as every file there (no link, no
+  // hard link, no stranger's file)
+  if (caFile && !options.caFile && !options.dryRun)
+    readTextFile(caFile, 'CA bundle', 4 * 1024 * 1024, {
+      owners: [0, process.geteuid?.() ?? 0, ...(owner ? [owner.uid] : [])],
+    })
   const cloudConfEdit = (before: null | string) =>
     editConfigText(before, doc => {
       let changed = false
