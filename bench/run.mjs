@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url'
 
 import {startDelayProxy} from './delay-proxy.mjs'
 import {growth} from './growth.mjs'
+import {longLines, longLinesTable} from './long-lines.mjs'
 import {alternate, peakRssMb, runOnce, stats} from './measure.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -276,6 +277,8 @@ function table(results) {
       lines.push(`${g.factor}× | ${g.lines} | ${fmt(g.ms.median, 2)} | ${fmt(g.usPerLine, 3)}`)
   }
 
+  if (results.longLines)
+    lines.push('', 'long lines (time per byte must stay flat)', '', longLinesTable(results.longLines))
   return lines.join('\n') + '\n'
 }
 
@@ -307,6 +310,11 @@ try {
   if (want('round-trips')) {
     process.stderr.write('link round trips through the delay proxy\n')
     results.roundTrips = await roundTrips(envs[0].env)
+  }
+
+  if (want('long-lines')) {
+    process.stderr.write('long lines\n')
+    results.longLines = await longLines()
   }
 
   if (want('growth')) {

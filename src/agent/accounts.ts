@@ -61,3 +61,14 @@ export function accountOwner(name: string, passwd = passwdFile()): FileOwner | n
   const u = lookupUser(name, passwd)
   return u ? {gid: u.gid, uid: u.uid} : null
 }
+
+/**
+ * Who may own a file in the agent's directories that root reads (issue 13): root, the running user, and the agent's
+ * user. A file owned by anybody else was not put there by the agent or by an administrator.
+ */
+export function agentFileOwners(runAsUser: string, passwd = '/etc/passwd'): number[] {
+  const owners = new Set([0, process.geteuid?.() ?? 0])
+  const u = lookupUser(runAsUser, passwd)
+  if (u && Number.isInteger(u.uid)) owners.add(u.uid)
+  return [...owners]
+}

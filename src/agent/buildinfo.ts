@@ -72,7 +72,7 @@ function parseClassic(lines: string[]): Buildinfo {
   let installType: null | string = null
   let section = ''
   for (const raw of lines) {
-    const line = raw.replace(/\s+$/, '')
+    const line = raw.trimEnd() // not /\s+$/: that regex is quadratic in a long run of spaces
     if (line === '') continue
     let m: null | RegExpExecArray
     if ((m = /^Version: netdata (\S+)$/.exec(line))) version = m[1]
@@ -153,7 +153,7 @@ function parseEraE(lines: string[]): Buildinfo {
   const unrecognised: string[] = []
   let section = ''
   for (const raw of lines) {
-    const line = raw.replace(/\s+$/, '')
+    const line = raw.trimEnd() // not /\s+$/: that regex is quadratic in a long run of spaces
     if (line === '') continue
     let m: null | RegExpExecArray
     if ((m = /^([A-Za-z][\w/ -]*):$/.exec(line))) section = m[1]
@@ -224,9 +224,11 @@ export function splitConfigure(raw: string): string[] {
  */
 export function repairBuildinfoJson(text: string): string {
   const lines = text.split('\n')
-  for (let i = 0; i < lines.length - 1; i++) {
-    const cur = lines[i].replace(/\s+$/, '')
-    const next = lines.slice(i + 1).find(l => l.trim() !== '')
+  // linear: the next non-blank line of each line, found walking backwards (not a search of the rest per line)
+  let next: string | undefined
+  for (let i = lines.length - 2; i >= 0; i--) {
+    if (lines[i + 1].trim() !== '') next = lines[i + 1]
+    const cur = lines[i].trimEnd()
     if (next && /^\s*"/.test(next) && /["\d\]}el]$/.test(cur) && !/[{[,]$/.test(cur)) lines[i] = cur + ','
   }
 
@@ -234,6 +236,9 @@ export function repairBuildinfoJson(text: string): string {
 }
 
 type Json = Record<string, any>
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+const jsonType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`)
 
 function parseBuildinfoJson(text: string, source: string): Buildinfo {
   let doc: Json
@@ -254,6 +259,11 @@ function parseBuildinfoJson(text: string, source: string): Buildinfo {
     }
   }
 
+  if (!isObject(doc)) throw new UserError('badInput', `${source}: buildinfo JSON is ${jsonType(doc)}, not an object`)
+  if (doc.features !== undefined && !isObject(doc.features))
+    throw new UserError('badInput', `${source}: buildinfo JSON "features" is ${jsonType(doc.features)}, not an object`)
+  if (doc.package !== undefined && !isObject(doc.package))
+    throw new UserError('badInput', `${source}: buildinfo JSON "package" is ${jsonType(doc.package)}, not an object`)
   const f: Json = doc.features ?? {}
   const sections: Record<string, Record<string, string>> = {}
   for (const [name, value] of Object.entries(doc)) {
@@ -266,7 +276,7 @@ function parseBuildinfoJson(text: string, source: string): Buildinfo {
 
   if (doc.package && typeof doc.package === 'object') {
     // era E / v2 JSON
-    const version: null | string = doc.package.version ?? null
+    const version: null | string = typeof doc.package.version === 'string' ? doc.package.version : null
     const v = version ? parseVersion(version) : null
     const era: BuildinfoEra = v && v[0] >= 2 ? 'v2' : 'E'
     let cloud: Buildinfo['cloud']
@@ -281,7 +291,7 @@ function parseBuildinfoJson(text: string, source: string): Buildinfo {
       configureOptions: splitConfigure(String(doc.package.configure ?? '')),
       era,
       format: 'json',
-      installType: doc.package.type ?? null,
+      installType: typeof doc.package.type === 'string' ? doc.package.type : null,
       sections,
       unrecognised,
       version,

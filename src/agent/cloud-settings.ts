@@ -1,6 +1,7 @@
 // The effective cloud settings of this node and where each came from (netdata-facts.md §2.2, §3.2, §4.3, §5.8).
 // One reading for status, link and claim: URL, proxy, enabled, insecure, each with its source.
 
+import {agentFileOwners} from './accounts.js'
 import {type CloudPaths, cloudPaths} from './cloud-paths.js'
 import {type EraRules, eraRules, interpretEnabled} from './era.js'
 import type {Install} from './install.js'
@@ -44,8 +45,9 @@ export function readCloudSettings(
 ): CloudSettings {
   const rules = eraRules(version)
   const paths = cloudPaths(install, version)
-  const cloud = readConfigFile(paths.cloudConf)
-  const claim = rules.claim === 'claim.conf' ? readConfigFile(paths.claimConf) : null
+  const owners = agentFileOwners(install.runAsUser)
+  const cloud = readConfigFile(paths.cloudConf, {owners})
+  const claim = rules.claim === 'claim.conf' ? readConfigFile(paths.claimConf, {owners}) : null
   const warnings: string[] = []
   const at = (file: string, line: number) => `${fileName(file)}:${line}`
 

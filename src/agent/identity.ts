@@ -49,25 +49,30 @@ export function fileState(path: string): FileState {
   }
 }
 
-function safeRead(path: string): {problem?: string; text: null | string} {
+function safeRead(path: string, what: string, owners: readonly number[]): {problem?: string; text: null | string} {
   try {
-    return {text: readTextFile(path, 'file', 1024 * 1024)}
+    return {text: readTextFile(path, what, 1024 * 1024, {owners})}
   } catch (error) {
     return {problem: (error as Error).message, text: null}
   }
 }
 
 /**
- * Read the identity. `cloudConf` is the parsed cloud.conf (v2 keeps the canonical claim id there).
+ * Read the identity. `cloudConf` is the parsed cloud.conf (v2 keeps the canonical claim id there). `owners`: the uids
+ * that may own these files (agentFileOwners): a symlink, a hard link or another owner is refused, not read.
  * v1 parses claimed_id with libuuid: exactly 36 characters, so a trailing newline makes the node unclaimed.
  */
-export function readIdentity(paths: CloudPaths, options: {v2: boolean; cloudConf: ConfigDocument | null}): Identity {
+export function readIdentity(
+  paths: CloudPaths,
+  options: {v2: boolean; cloudConf: ConfigDocument | null; owners: readonly number[]},
+): Identity {
+  const {owners} = options
   const claimedIdFile = fileState(paths.claimedId)
   let claimId: Identity['claimId'] = {source: null, value: null}
   const fromConf = options.v2 ? options.cloudConf?.get('global', 'claimed_id')?.value : undefined
   if (fromConf) claimId = {source: `${paths.cloudConf} [global] claimed_id`, value: fromConf}
   else if (claimedIdFile.exists) {
-    const read = safeRead(paths.claimedId)
+    const read = safeRead(paths.claimedId, 'claimed_id', owners)
     if (read.text === null) claimId = {problem: read.problem ?? 'unreadable', source: paths.claimedId, value: null}
     else {
       const raw = read.text
@@ -93,13 +98,13 @@ export function readIdentity(paths: CloudPaths, options: {v2: boolean; cloudConf
   let privPem: null | string = null
   let pubPem: null | string = null
   if (privateKey.file.exists) {
-    const read = safeRead(paths.privateKey)
+    const read = safeRead(paths.privateKey, 'private key', owners)
     privPem = read.text
     if (privPem === null) privateKey.problem = read.problem
   }
 
   if (publicKey.file.exists) {
-    const read = safeRead(paths.publicKey)
+    const read = safeRead(paths.publicKey, 'public key', owners)
     pubPem = read.text
     if (pubPem === null) publicKey.problem = read.problem
   }
@@ -133,7 +138,7 @@ export function readIdentity(paths: CloudPaths, options: {v2: boolean; cloudConf
     }
   }
 
-  const guid = safeRead(paths.machineGuid).text?.trim() ?? null
+  const guid = safeRead(paths.machineGuid, 'machine GUID', owners).text?.trim() ?? null
   return {
     claimedIdFile,
     claimId,

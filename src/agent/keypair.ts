@@ -54,7 +54,9 @@ export function ensureKeyPair(
   owner: FileOwner | undefined,
   options: {dryRun?: boolean; createDir?: {mode: number; owner?: FileOwner}} = {},
 ): KeyPairState {
-  const privateText = readTextFile(paths.privateKey, 'private key', 64 * 1024)
+  // the key files sit in cloud.d, which the agent's user owns: no symlink, no hard link, no stranger's file
+  const owners = [...new Set([0, process.geteuid?.() ?? 0, ...(owner ? [owner.uid] : [])])]
+  const privateText = readTextFile(paths.privateKey, 'private key', 64 * 1024, {owners})
   if (privateText === null) {
     const pair = generateKeyPair()
     if (!options.dryRun) {
@@ -79,7 +81,7 @@ export function ensureKeyPair(
     format: 'pem',
     type: 'spki',
   }) as string
-  const publicText = readTextFile(paths.publicKey, 'public key', 64 * 1024)
+  const publicText = readTextFile(paths.publicKey, 'public key', 64 * 1024, {owners})
   let matches = false
   if (publicText !== null) {
     try {

@@ -27,3 +27,31 @@ export function redactSecrets(text: string): string {
 export function redactUrl(value: string): string {
   return value.replace(/^([a-z\d+.-]+:\/\/[^:/@]*):[^@/]*@/i, '$1:****@')
 }
+
+/**
+ * Every `scheme://user:password@` in a text → `scheme://user:****@` (a proxy password on a cloud.conf line). Linear:
+ * each `://` is found with indexOf and the scan resumes where the previous one stopped.
+ */
+export function redactUrlCredentials(text: string): string {
+  let out = ''
+  let from = 0
+  let i = text.indexOf('://')
+  while (i !== -1) {
+    let j = i + 3
+    let colon = -1
+    for (; j < text.length; j++) {
+      const c = text[j]
+      if (c === '/' || c === '@' || c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '"') break
+      if (c === ':' && colon === -1) colon = j
+    }
+
+    if (text[j] === '@' && colon !== -1 && j > colon + 1) {
+      out += text.slice(from, colon + 1) + '****'
+      from = j
+    }
+
+    i = text.indexOf('://', Math.max(j, i + 3))
+  }
+
+  return from === 0 ? text : out + text.slice(from)
+}

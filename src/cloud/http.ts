@@ -8,14 +8,15 @@
 // undici and socks are imported on first use, so commands that never talk to Cloud do not load them.
 
 import {readFileSync} from 'node:fs'
-import type {Socket} from 'node:net'
+import {isIP, type Socket} from 'node:net'
 import {connect as tlsConnect, type TLSSocket} from 'node:tls'
 
 import {errnoCode, UserError} from '../base/errors.js'
 import {logged} from '../base/log.js'
 import {redactUrl, registerSecret} from '../base/secrets.js'
 import {childProcessLookup, lookupAddresses} from '../base/lookup.js'
-import {classifyTransportError} from './transport-errors.js'
+import {certificateTimeCode, classifyTransportError} from './transport-errors.js'
+import {serverDate} from './tls-probe.js'
 import {decodeSafely, parseProxy, type Proxy, type ProxySource, type SocksProxy} from './proxy.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
@@ -148,7 +149,13 @@ async function send(req: HttpsRequest, options: HttpsOptions): Promise<HttpsResp
         proxy,
         status: informational,
       }
+    // an expired / not-yet-valid certificate: ask the server's clock, as link does, so both give one verdict
+    const certificateTime =
+      certificateTimeCode(error) && !expired && proxy.kind === 'none'
+        ? await certificateTimeOf(target, Math.min(2000, timeoutMs))
+        : undefined
     throw classifyTransportError(error, {
+      certificateTime,
       expired,
       proxy,
       target,
@@ -158,6 +165,40 @@ async function send(req: HttpsRequest, options: HttpsOptions): Promise<HttpsResp
     clearTimeout(timer)
     dispatcher.destroy().catch(() => {})
   }
+}
+
+/** The leaf's validity and the server's Date, over an unverified connection (a HEAD /; nothing secret is sent). */
+function certificateTimeOf(
+  target: URL,
+  timeoutMs: number,
+): Promise<{leaf?: {validFrom: string; validTo: string}; serverDate: Date | null}> {
+  return new Promise(resolve => {
+    const started = Date.now()
+    const host = target.hostname.replace(/^\[|\]$/g, '')
+    const socket = tlsConnect({
+      host,
+      lookup: childProcessLookup(timeoutMs),
+      port: Number(target.port) || 443,
+      rejectUnauthorized: false,
+      servername: isIP(host) === 0 ? host : undefined,
+    })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      resolve({serverDate: null})
+    }, timeoutMs)
+    socket.once('error', () => {
+      clearTimeout(timer)
+      resolve({serverDate: null})
+    })
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerCertificate()
+      const leaf = cert?.valid_from ? {validFrom: cert.valid_from, validTo: cert.valid_to} : undefined
+      serverDate(socket, target.host, timeoutMs - (Date.now() - started)).then(date => {
+        clearTimeout(timer)
+        resolve({leaf, serverDate: date})
+      })
+    })
+  })
 }
 
 function tlsOptions(options: HttpsOptions): {ca?: string; rejectUnauthorized: boolean} {

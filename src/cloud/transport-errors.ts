@@ -5,6 +5,8 @@ import {type ErrorCode, errnoCode, UserError} from '../base/errors.js'
 import {describeProxy, type Proxy} from './proxy.js'
 
 export interface TransportContext {
+  /** for an expired / not-yet-valid certificate: what the server's leaf and Date say (see certificateTimeVerdict) */
+  certificateTime?: {leaf?: {validFrom: string; validTo: string}; serverDate: Date | null}
   expired: boolean
   proxy: Proxy
   target: URL
@@ -98,8 +100,9 @@ export function classifyTransportError(error: unknown, ctx: TransportContext): U
 
   if (code && TLS_CODES.test(code)) {
     const text = `${where}: TLS certificate check failed: ${code} (${msg})${via}`
-    if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-      return mk('clock', text, 'check the system clock (date -u); a wrong clock makes valid certificates look expired')
+    if ((code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') && ctx.certificateTime) {
+      const v = certificateTimeVerdict(code, ctx.certificateTime.leaf, ctx.certificateTime.serverDate)
+      return mk(v.code, `${text}; ${v.detail}`, v.fix)
     }
 
     return mk(
@@ -141,10 +144,48 @@ export function classifyTransportError(error: unknown, ctx: TransportContext): U
   )
 }
 
+/**
+ * The one verdict on an expired / not-yet-valid certificate, for claim and link (issue 13: claim said `clock` even
+ * when the server's Date matched the local clock; link said `tls`). The local clock is to blame only when the server's
+ * Date falls inside the leaf certificate's validity; otherwise (or with no Date to compare) the certificate is.
+ */
+export function certificateTimeVerdict(
+  code: 'CERT_HAS_EXPIRED' | 'CERT_NOT_YET_VALID',
+  leaf: undefined | {validFrom: string; validTo: string},
+  serverDate: Date | null,
+  now = Date.now(),
+): {code: 'clock' | 'tls'; detail: string; fix: string} {
+  const skew = serverDate ? Math.round((now - serverDate.getTime()) / 1000) : null
+  if (serverDate && leaf && serverDate >= new Date(leaf.validFrom) && serverDate <= new Date(leaf.validTo)) {
+    return {
+      code: 'clock',
+      detail: `server Date ${serverDate.toISOString()}, local clock is ${Math.abs(skew!)} s ${skew! > 0 ? 'ahead' : 'behind'}: the certificate is valid, the local clock is wrong`,
+      fix: 'set the clock: timedatectl set-ntp true (or chronyd/ntpd)',
+    }
+  }
+
+  return {
+    code: 'tls',
+    detail: serverDate
+      ? `server Date ${serverDate.toISOString()} agrees (skew ${skew} s): the certificate itself is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'}`
+      : 'the server sent no Date to compare the clock with',
+    fix:
+      code === 'CERT_HAS_EXPIRED'
+        ? "the server's certificate expired (or something intercepts TLS with an old one)"
+        : "check the local clock (timedatectl) and the server's certificate",
+  }
+}
+
 const PROXY_STATUS: Record<number, string> = {
   401: 'the proxy rejected the credentials (401)',
   403: 'the proxy does not allow a tunnel to this host/port (403)',
   407: 'the proxy wants credentials (407 Proxy Authentication Required)',
+}
+
+/** CERT_HAS_EXPIRED / CERT_NOT_YET_VALID when that is what `error` comes down to. */
+export function certificateTimeCode(error: unknown): 'CERT_HAS_EXPIRED' | 'CERT_NOT_YET_VALID' | undefined {
+  const code = (deepest(error) as {code?: string} | undefined)?.code
+  return code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID' ? code : undefined
 }
 
 /** undici/fetch wrap the real cause one or two levels deep. */

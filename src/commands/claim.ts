@@ -5,6 +5,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {EXIT} from '../base/errors.js'
 import {claimNode} from '../services/claim.js'
 import {readClaimToken} from '../services/claim/inputs.js'
+import {readProxyOption} from '../services/proxy-option.js'
 import {renderClaim, showProgress} from '../ui/claim.js'
 import type {Outcome} from '../ui/output.js'
 
@@ -30,6 +31,11 @@ export default class Claim extends BaseCommand {
     proxy: Flags.string({
       description:
         "proxy for the claim request: none, env, http://[user:pass@]host:port, socks5://…, socks5h://… (default: the agent's)",
+    }),
+    'proxy-file': Flags.string({
+      description:
+        'read the proxy URL (with its user:password) from the first line of this file; or set NETDATA_CLOUD_PROXY. Keeps the password off the command line',
+      exclusive: ['proxy'],
     }),
     insecure: Flags.boolean({description: "do not verify Cloud's TLS certificate (testing only)"}),
     ca: Flags.string({
@@ -83,6 +89,7 @@ export default class Claim extends BaseCommand {
       prompt: async () => (await import('../ui/prompts.js')).promptToken(),
       stdin: flags['token-stdin'],
     })
+    const proxy = readProxyOption({env: process.env, file: flags['proxy-file'], flag: flags.proxy})
     const result = await claimNode({
       buildinfoFile: flags['buildinfo-file'],
       caFile: flags.ca,
@@ -94,7 +101,7 @@ export default class Claim extends BaseCommand {
       insecure: flags.insecure,
       install,
       onProgress: quiet ? undefined : showProgress,
-      proxy: flags.proxy,
+      proxy: proxy.proxy,
       reload: flags.reload,
       retries: flags.retries,
       rooms: flags.rooms ? flags.rooms.split(',') : [],
@@ -108,7 +115,7 @@ export default class Claim extends BaseCommand {
       exitCode: failed ? EXIT.claimRejected : 0,
       render: () => renderClaim(result),
       result: body,
-      warnings: [...warnings, ...claimWarnings],
+      warnings: [...warnings, ...proxy.warnings, ...claimWarnings],
     }
   }
 }

@@ -5,6 +5,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {STEP_IDS, type StepId} from '../cloud/link-types.js'
 import {UserError} from '../base/errors.js'
 import {linkEmulator, linkNode, type LinkOptions} from '../services/link.js'
+import {readProxyOption} from '../services/proxy-option.js'
 import {progressLine, renderLink} from '../ui/link.js'
 import {type Outcome, printError} from '../ui/output.js'
 
@@ -52,6 +53,11 @@ export default class Link extends BaseCommand {
       description:
         'the proxy to use instead of the configured one: none, http://[user:pass@]host:port, socks5://…, socks5h://…',
     }),
+    'proxy-file': Flags.string({
+      description:
+        'read the proxy URL (with its user:password) from the first line of this file; or set NETDATA_CLOUD_PROXY. Keeps the password off the command line',
+      exclusive: ['proxy'],
+    }),
     ca: Flags.string({
       description: "a PEM CA file to trust in addition to the default store (e.g. an emulator's ca.pem)",
       multiple: true,
@@ -79,6 +85,7 @@ export default class Link extends BaseCommand {
       throw new UserError('badInput', '--fault needs --emulator', {fix: 'add --emulator'})
     if (flags['take-over'] && !flags.yes) await this.confirmTakeOver()
     const json = this.jsonEnabled()
+    const proxy = readProxyOption({env: process.env, file: flags['proxy-file'], flag: flags.proxy})
     const options: LinkOptions = {
       asVersion: flags['as-version'],
       caFiles: flags.ca,
@@ -88,7 +95,7 @@ export default class Link extends BaseCommand {
         if (line) printError(line)
       },
       only: steps(flags.only),
-      proxy: flags.proxy,
+      proxy: proxy.proxy,
       skip: steps(flags.skip),
       takeOver: flags['take-over'],
       timeoutMs: seconds('timeout', flags.timeout),
@@ -100,7 +107,7 @@ export default class Link extends BaseCommand {
       const start = async (o: {faults?: string[]}) => (await import('../emulator/index.js')).startEmulator(o)
       report = await linkEmulator(start, {...options, faults: flags.fault})
     } else report = await linkNode(discoverInstall(this.installOptions(flags)), options)
-    return {exitCode: report.exitCode, render: () => renderLink(report), result: report}
+    return {exitCode: report.exitCode, render: () => renderLink(report), result: report, warnings: proxy.warnings}
   }
 
   private async confirmTakeOver(): Promise<void> {

@@ -108,8 +108,17 @@ function lockError(path: string, error: unknown): UserError {
   })
 }
 
+interface Holder {
+  ino: number
+  /** >0 a run's pid; 0 stale or garbage (to be broken); -1 a lock being created */
+  pid: number
+  start?: string
+  /** the lock path is not a regular file (a directory…): nothing to break, it is in the way */
+  other?: string
+}
+
 /** Who holds the lock: null when nobody does or the holder is gone. */
-function holder(path: string): null | {ino: number; pid: number; start?: string} {
+function holder(path: string): Holder | null {
   let fd: number
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
@@ -122,6 +131,7 @@ function holder(path: string): null | {ino: number; pid: number; start?: string}
 
   try {
     const st = fstatSync(fd)
+    if (!st.isFile()) return {ino: st.ino, other: describeNode(st), pid: 0}
     const [pid, start] = readFileSync(fd, 'utf8').trim().split(/\s+/)
     const n = Number(pid)
     if (!Number.isInteger(n) || n <= 0) {
@@ -135,12 +145,36 @@ function holder(path: string): null | {ino: number; pid: number; start?: string}
   }
 }
 
-/** Remove a stale lock, but only the very file found stale (not a fresh lock another run took meanwhile). */
-function breakStale(path: string, ino: number): void {
+function describeNode(st: {isDirectory(): boolean; isSymbolicLink(): boolean}): string {
+  return st.isDirectory() ? 'a directory' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'
+}
+
+/**
+ * Remove a stale lock, but only the very file found stale (not a fresh lock another run took meanwhile).
+ * Returns what is in the way when the break file is not ours to take (a planted link or directory), else null.
+ */
+function breakStale(path: string, ino: number): null | string {
   const breakPath = path + BREAK_SUFFIX
   const fd = createExclusive(breakPath, `${process.pid}`)
   if (fd === undefined) {
     // another run is breaking it, or one that was killed while doing so left its break file behind
+    let bst
+    try {
+      bst = lstatSync(breakPath)
+    } catch {
+      return null // gone meanwhile
+    }
+
+    if (bst.isSymbolicLink()) {
+      // planted: unlink never follows; a link is never another run's break file
+      try {
+        unlinkSync(breakPath)
+      } catch {}
+
+      return null
+    }
+
+    if (!bst.isFile()) return `${breakPath} is ${describeNode(bst)}, not a break file (remove it)`
     try {
       const bfd = openSync(breakPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
       let pid = 0
@@ -154,7 +188,7 @@ function breakStale(path: string, ino: number): void {
         unlinkSync(breakPath)
     } catch {}
 
-    return
+    return null
   }
 
   try {
@@ -167,6 +201,8 @@ function breakStale(path: string, ino: number): void {
       unlinkSync(breakPath)
     } catch {}
   }
+
+  return null
 }
 
 /**
@@ -223,6 +259,8 @@ export function acquireLock(dir: string, options: {waitMs?: number} = {}): Lock 
 
   const deadline = Date.now() + (options.waitMs ?? defaultWait())
   const content = `${process.pid} ${processStartTime(process.pid) ?? ''}\n`
+  // every pass checks the deadline and sleeps: a lock released or broken meanwhile is retried after 1 ms, never in a
+  // busy loop (a planted `.break` symlink or directory made this spin at 100% CPU forever, issue 13)
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     const ino = createLock(path, content)
     if (ino !== undefined) {
@@ -232,24 +270,25 @@ export function acquireLock(dir: string, options: {waitMs?: number} = {}): Lock 
     }
 
     const h = holder(path)
-    if (h === null) continue
-    if (h.pid === 0 || (h.pid > 0 && !alive(h.pid, h.start))) {
-      breakStale(path, h.ino)
-      continue
+    let soon = h === null
+    let obstacle: null | string = null
+    if (h?.other) obstacle = `${path} is ${h.other}, not a lock file (remove it)`
+    else if (h && (h.pid === 0 || (h.pid > 0 && !alive(h.pid, h.start)))) {
+      obstacle = breakStale(path, h.ino)
+      soon = true
+      if (obstacle) obstacle = `a stale lock${h.pid > 0 ? ` (pid ${h.pid} is gone)` : ''} cannot be broken: ${obstacle}`
     }
 
     if (Date.now() >= deadline) {
-      throw new UserError(
-        'locked',
-        `${path}: another netdata-cloud run (pid ${h.pid > 0 ? h.pid : 'starting'}) is changing files in ${dir}`,
-        {
-          fix: 'wait for it to finish and run again',
-          ref: path,
-        },
-      )
+      const what =
+        obstacle ?? `another netdata-cloud run (pid ${h && h.pid > 0 ? h.pid : 'starting'}) is changing files in ${dir}`
+      throw new UserError('locked', `${path}: ${what}`, {
+        fix: obstacle ? 'check who created it, remove it and run again' : 'wait for it to finish and run again',
+        ref: path,
+      })
     }
 
-    sleepSync(delay)
+    sleepSync(soon && !obstacle ? 1 : Math.min(delay, Math.max(1, deadline - Date.now())))
   }
 }
 

@@ -30,6 +30,7 @@ import {
   readlinkSync,
   realpathSync,
   renameSync,
+  rmdirSync,
   type Stats,
   unlinkSync,
   writeSync,
@@ -39,7 +40,7 @@ import {basename, dirname, join, resolve} from 'node:path'
 import {errnoCode, UserError} from '../base/errors.js'
 import {ConfigDocument} from './document.js'
 import {acquireLock} from './lock.js'
-import {MAX_CONFIG_BYTES} from './read.js'
+import {isTrustedDirectory, MAX_CONFIG_BYTES} from './read.js'
 
 export interface FileOwner {
   uid: number
@@ -96,15 +97,7 @@ export interface UpdateResult {
 
 const TEMP_RE = /^\..+\.netdata-cloud-[\da-f]+\.tmp$/
 
-const euid = () => process.geteuid?.() ?? 0
-const egid = () => process.getegid?.() ?? 0
-
-/** A directory only root (or we) can change: a symlink in it, or a file's identity there, can be trusted. */
-export function isTrustedDirectory(st: Stats): boolean {
-  if (st.uid !== 0 && st.uid !== euid()) return false
-  if (st.mode & 0o002) return false
-  return !(st.mode & 0o020) || st.gid === 0 || st.gid === egid()
-}
+export {isTrustedDirectory} from './read.js'
 
 export function writeError(path: string, error: unknown, action = 'write'): UserError {
   if (error instanceof UserError) return error
@@ -219,29 +212,96 @@ function at(dirFd: number, dirPath: string, name: string): string {
   return existsSync(`/proc/self/fd/${dirFd}`) ? `/proc/self/fd/${dirFd}/${name}` : join(dirPath, name)
 }
 
+const TEMP_DIR_RE = /^\..+\.netdata-cloud-[\da-f]+\.tmpdir$/
+
+/**
+ * Create a directory the way files are created (issue 13): a temp name in the parent, owner and mode set on its
+ * descriptor, then rename() to the real name. A kill at any point leaves no directory or a complete one, never
+ * `root:root 0700` (a kill between mkdir and fchown used to, and nothing repaired it). rename() replaces only an empty
+ * directory, so losing a race to another run replaces its still empty directory by an identical one, or fails.
+ */
 function createDirectory(path: string, spec: {mode: number; owner?: FileOwner}): void {
+  const parentPath = dirname(path)
+  removeStaleTempDirs(parentPath)
+  const temp = join(parentPath, `.${basename(path)}.netdata-cloud-${randomBytes(6).toString('hex')}.tmpdir`)
   try {
-    mkdirSync(path, {mode: 0o700})
+    mkdirSync(temp, {mode: 0o700})
   } catch (error) {
-    if (errnoCode(error) !== 'EEXIST') throw writeError(path, error, 'create the directory')
+    throw writeError(path, error, 'create the directory')
   }
 
-  const fd = openDirectory(path) // O_NOFOLLOW: a link raced in place of the new directory is refused
   try {
-    if (spec.owner) chownFd(fd, path, spec.owner)
-    fchmodSync(fd, spec.mode)
-    fsyncSync(fd)
-  } catch (error) {
-    throw writeError(path, error, 'set the owner and mode of the directory')
+    const fd = openDirectory(temp) // O_NOFOLLOW: a link raced in place of the new directory is refused
+    try {
+      if (spec.owner) chownFd(fd, path, spec.owner)
+      fchmodSync(fd, spec.mode)
+      fsyncSync(fd)
+    } catch (error) {
+      throw writeError(path, error, 'set the owner and mode of the directory')
+    } finally {
+      closeSync(fd)
+    }
+
+    try {
+      renameSync(temp, path)
+    } catch (error) {
+      const code = errnoCode(error)
+      // another run created it meanwhile (and already put something in it)
+      if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw writeError(path, error, 'create the directory')
+    }
   } finally {
-    closeSync(fd)
+    try {
+      rmdirSync(temp)
+    } catch {}
   }
 
-  const parent = openDirectory(dirname(path))
+  const parent = openDirectory(parentPath)
   try {
     fsyncSync(parent)
   } finally {
     closeSync(parent)
+  }
+}
+
+/** Temp directories of runs killed before their rename (empty: rmdir removes nothing else). */
+function removeStaleTempDirs(parent: string): void {
+  let names: string[] = []
+  try {
+    names = readdirSync(parent)
+  } catch {}
+
+  for (const name of names) {
+    if (!TEMP_DIR_RE.test(name)) continue
+    try {
+      const st = lstatSync(join(parent, name))
+      if (st.isDirectory() && Date.now() - st.mtimeMs > 60_000) rmdirSync(join(parent, name))
+    } catch {}
+  }
+}
+
+/**
+ * A directory left `0700` by our own mkdir (a run of an older version killed before its chown/chmod): give it the
+ * owner and mode it should have got. A directory an administrator set up differently is left alone.
+ */
+function repairDirectory(path: string, spec: {mode: number; owner?: FileOwner}): void {
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW)
+  } catch {
+    return
+  }
+
+  try {
+    const st = fstatSync(fd)
+    const mine = st.uid === (process.geteuid?.() ?? 0) && (st.mode & 0o7777) === 0o700
+    const wrong = (st.mode & 0o7777) !== spec.mode || (spec.owner && st.uid !== spec.owner.uid)
+    if (!mine || !wrong) return
+    if (spec.owner) chownFd(fd, path, spec.owner)
+    fchmodSync(fd, spec.mode)
+  } catch (error) {
+    throw writeError(path, error, 'repair the owner and mode of the directory')
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -320,6 +380,22 @@ function examineTarget(dirFd: number, dir: SafeDir, name: string, shown: string)
  * permission.
  */
 export function readFileForEdit(path: string, options: {what?: string; maxBytes?: number} = {}): FileForEdit | null {
+  // another run may rename its new version over the file between our lstat and our open (1 in 300 concurrent runs
+  // failed with "changed while being read", issue 13): that is a finished write, so read again
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return readFileOnce(path, options)
+    } catch (error) {
+      if (!(error instanceof ChangedWhileReading)) throw error
+      if (attempt >= 50)
+        throw new UserError('writeFailed', `${path}: changed while being read ${attempt} times; run again`)
+    }
+  }
+}
+
+class ChangedWhileReading extends Error {}
+
+function readFileOnce(path: string, options: {what?: string; maxBytes?: number}): FileForEdit | null {
   const what = options.what ?? basename(path)
   const maxBytes = options.maxBytes ?? MAX_CONFIG_BYTES
   const dir = resolveDirectory(dirname(path))
@@ -333,6 +409,7 @@ export function readFileForEdit(path: string, options: {what?: string; maxBytes?
     try {
       fd = openSync(at(dirFd, dir.real, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     } catch (error) {
+      if (errnoCode(error) === 'ENOENT') throw new ChangedWhileReading(path) // removed since the lstat: look again
       if (errnoCode(error) === 'EACCES' || errnoCode(error) === 'EPERM') {
         throw new UserError('permission', `${path}: permission denied reading the ${what}`, {
           cause: error,
@@ -346,7 +423,7 @@ export function readFileForEdit(path: string, options: {what?: string; maxBytes?
 
     try {
       const fst = fstatSync(fd)
-      if (fst.ino !== st.ino) throw new UserError('writeFailed', `${path}: changed while being read; run again`)
+      if (fst.ino !== st.ino) throw new ChangedWhileReading(path)
       if (fst.size > maxBytes)
         throw new UserError(
           'invalidConfig',
@@ -383,6 +460,7 @@ export function readFileForEdit(path: string, options: {what?: string; maxBytes?
         uid: fst.uid,
       }
     } catch (error) {
+      if (error instanceof ChangedWhileReading) throw error
       throw writeError(path, error, 'read')
     } finally {
       closeSync(fd)
@@ -406,7 +484,7 @@ export function writeFileAtomically(path: string, content: Buffer | string, opti
       })
     createDirectory(dir.real, options.createDir)
     dir = resolveDirectory(dirname(target))
-  }
+  } else if (options.createDir) repairDirectory(dir.real, options.createDir)
 
   const lock = acquireLock(dir.real, {waitMs: options.lockWaitMs})
   try {
@@ -475,6 +553,49 @@ function writeInDirectory(
 }
 
 /**
+ * Make sure `path` could be written now, changing nothing (claim checks every file it will write before its request,
+ * issue 13): the directory resolves safely (or, with `createDir`, its parent takes a new entry), the target is no link,
+ * hard link or special file, and a temp file of `bytes` can be created, written, synced and removed next to it.
+ * Read-only or full → writeFailed, EACCES → permission, like the write itself.
+ */
+export function checkWritable(
+  path: string,
+  options: {createDir?: WriteOptions['createDir']; bytes?: number} = {},
+): void {
+  const target = resolve(path)
+  const dir = resolveDirectory(dirname(target))
+  if (dir.missing && !options.createDir)
+    throw new UserError('writeFailed', `${dirname(target)}: no such directory; nothing was changed`, {
+      ref: dirname(target),
+    })
+  const probeDir = dir.missing ? dirname(dir.real) : dir.real
+  const dirFd = openDirectory(probeDir)
+  let temp: string | undefined
+  try {
+    if (!dir.missing) examineTarget(dirFd, dir, basename(target), target)
+    temp = at(dirFd, probeDir, `.${basename(target)}.netdata-cloud-${randomBytes(6).toString('hex')}.tmp`)
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+    try {
+      const buf = Buffer.alloc(options.bytes ?? 4096)
+      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  } catch (error) {
+    throw writeError(target, error)
+  } finally {
+    if (temp) {
+      try {
+        unlinkSync(temp)
+      } catch {}
+    }
+
+    closeSync(dirFd)
+  }
+}
+
+/**
  * Read → edit → write under the directory's lock: the idempotent building block of every mutating command.
  * `edit` gets the current text (null when the file is missing) and returns the new text; when it returns the same
  * text (or null) nothing is written and the file keeps its inode and mtime. `dryRun` computes without writing.
@@ -520,6 +641,7 @@ export function updateFileAtomically(
   readFileForEdit(target, {what: options.what})
   const lock = acquireLock(dir.real, {waitMs: options.lockWaitMs})
   try {
+    if (options.createDir) repairDirectory(dir.real, options.createDir) // even when the file stays as it is
     return run()
   } finally {
     lock.release()

@@ -6,7 +6,7 @@ import {type Buildinfo, parseBuildinfo, repairBuildinfoJson} from '../agent/buil
 import {type Install, requireInstall} from '../agent/install.js'
 import {runBinary} from '../agent/run-binary.js'
 import {parseVersion} from '../base/version.js'
-import {readTextFile} from '../config/read.js'
+import {decodeText, readTextFile} from '../config/read.js'
 import {UserError} from '../base/errors.js'
 
 export interface BuildinfoReport extends Buildinfo {
@@ -17,7 +17,7 @@ export interface BuildinfoReport extends Buildinfo {
 }
 
 export async function buildinfoFromFile(file: string): Promise<BuildinfoReport> {
-  const text = file === '-' ? readStdin() : readTextFile(file, 'buildinfo file', 4 * 1024 * 1024)
+  const text = file === '-' ? readStdin() : readTextFile(file, 'buildinfo file', 4 * 1024 * 1024, {badText: 'badInput'})
   if (text === null) throw new UserError('badInput', `${file}: no such file`)
   if (text.trim() === '')
     throw new UserError('badInput', `${file === '-' ? 'stdin' : file}: empty input, no buildinfo in it`)
@@ -79,9 +79,12 @@ function jsonState(text: string): BuildinfoReport['json'] {
 }
 
 function readStdin(): string {
+  let buf: Buffer
   try {
-    return readFileSync(0, 'utf8')
+    buf = readFileSync(0)
   } catch (error) {
     throw new UserError('badInput', `stdin: cannot read (${(error as Error).message})`)
   }
+
+  return decodeText(buf, 'stdin', 'badInput')
 }

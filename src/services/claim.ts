@@ -6,6 +6,7 @@
 // Every refusal that does not need the network comes first, so a refused claim writes nothing.
 // The token lives in this process only: never on a command line, in a child's environment, or in a temp file.
 
+import {agentFileOwners} from '../agent/accounts.js'
 import {readCloudSettings} from '../agent/cloud-settings.js'
 import {cloudPaths} from '../agent/cloud-paths.js'
 import {eraName, eraRules} from '../agent/era.js'
@@ -100,7 +101,11 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
   const proxyValue = options.proxy ?? settings.proxy.value
   const proxy = parseProxy(proxyValue, options.proxy ? 'flag' : settings.proxy.source, process.env, input.url)
   const owner = checkPermission(install, method === 'v2-claim.conf')
-  const identity = readIdentity(paths, {cloudConf: settings.cloudConf, v2: agent.v2})
+  const identity = readIdentity(paths, {
+    cloudConf: settings.cloudConf,
+    owners: agentFileOwners(install.runAsUser),
+    v2: agent.v2,
+  })
   const warnings: Warning[] = settings.warnings.map(message => ({message}))
   if (identity.claimId.value && !options.force) {
     throw new UserError(

@@ -3,6 +3,7 @@
 // the auth and MQTT endpoints are what Cloud's /env answers this node (its claim id, its agent version), the proxy is
 // the one this agent uses (netdata-facts.md §5.2, §5.8). Read-only: /env changes nothing in Cloud.
 
+import {agentFileOwners} from '../agent/accounts.js'
 import {isIP} from 'node:net'
 
 import {readCloudSettings} from '../agent/cloud-settings.js'
@@ -72,7 +73,11 @@ export async function listEndpoints(install: Install, options: EndpointsOptions 
   const version: null | Version = build.version ? parseVersion(build.version) : null
   const agentEnv = Object.fromEntries(readServiceEnvironment(install, {reveal: true}).map(v => [v.name, v.value]))
   const s = readCloudSettings(install, version, agentEnv)
-  const identity = readIdentity(s.paths, {cloudConf: s.cloudConf, v2: s.rules.claim === 'claim.conf'})
+  const identity = readIdentity(s.paths, {
+    cloudConf: s.cloudConf,
+    owners: agentFileOwners(install.runAsUser),
+    v2: s.rules.claim === 'claim.conf',
+  })
   const warnings: Warning[] = s.warnings.map(message => ({message}))
   let base: URL
   try {

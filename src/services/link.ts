@@ -7,6 +7,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {agentFileOwners} from '../agent/accounts.js'
 import {readAgentView} from '../agent/api.js'
 import {readCloudSettings} from '../agent/cloud-settings.js'
 import {readIdentity} from '../agent/identity.js'
@@ -20,6 +21,7 @@ import {dnsStep, proxyStep, tcpStep, tlsStep} from '../cloud/link-steps/network.
 import {agentStep, mqttStep, settingsStep} from '../cloud/link-steps/session.js'
 import type {AgentLinkView, LinkContext, LinkSettings, Sourced, Step, StepId, StepRecord} from '../cloud/link-types.js'
 import {parseProxy} from '../cloud/proxy-tunnel.js'
+import {readTextFile} from '../config/read.js'
 import {EXIT, UserError} from '../base/errors.js'
 
 export const LINK_STEPS: Step[] = [
@@ -154,10 +156,13 @@ export async function nodeSettings(
   const env: Record<string, string> = {}
   for (const e of readServiceEnvironment(install, {reveal: true})) env[e.name] = e.value
   const cs = readCloudSettings(install, version.value, env)
-  const identity = readIdentity(cs.paths, {cloudConf: cs.cloudConf, v2: cs.rules.claim === 'claim.conf'})
+  const owners = agentFileOwners(install.runAsUser)
+  const identity = readIdentity(cs.paths, {cloudConf: cs.cloudConf, owners, v2: cs.rules.claim === 'claim.conf'})
   let privateKeyPem: null | string = null
   try {
-    if (identity.privateKey.parses) privateKeyPem = readFileSync(cs.paths.privateKey, 'utf8')
+    // the same checked read as readIdentity's: a key swapped for a link meanwhile is refused, not used
+    if (identity.privateKey.parses)
+      privateKeyPem = readTextFile(cs.paths.privateKey, 'private key', 1024 * 1024, {owners})
   } catch {}
 
   const keyProblems: string[] = []

@@ -3,6 +3,7 @@
 
 import {existsSync} from 'node:fs'
 
+import {agentFileOwners} from '../agent/accounts.js'
 import {type AgentView, readAgentView} from '../agent/api.js'
 import {type CloudSettings, readCloudSettings} from '../agent/cloud-settings.js'
 import {redactUrl} from '../base/secrets.js'
@@ -136,6 +137,7 @@ export async function getStatus(
   const settings = readCloudSettings(install, version, agentEnv)
   const identity = readIdentity(settings.paths, {
     cloudConf: settings.cloudConf,
+    owners: agentFileOwners(install.runAsUser),
     v2: settings.rules.claim === 'claim.conf',
   })
   const findings: Finding[] = settings.warnings.map(message => ({level: 'warn', message}))

@@ -8,7 +8,7 @@ import {randomUUID} from 'node:crypto'
 import {existsSync, lstatSync, readdirSync, unlinkSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
-import {lookupUser} from '../agent/accounts.js'
+import {agentFileOwners, lookupUser} from '../agent/accounts.js'
 import {readAgentView} from '../agent/api.js'
 import {readCloudSettings} from '../agent/cloud-settings.js'
 import {type CloudPaths, cloudPaths} from '../agent/cloud-paths.js'
@@ -104,7 +104,7 @@ export async function planUnclaim(options: UnclaimOptions): Promise<UnclaimPlan>
   const v2 =
     v2Build ||
     (version === null && (existsSync(paths.claimConf) || Boolean(settings.cloudConf?.get('global', 'claimed_id'))))
-  const identity = readIdentity(paths, {cloudConf: settings.cloudConf, v2})
+  const identity = readIdentity(paths, {cloudConf: settings.cloudConf, owners: agentFileOwners(install.runAsUser), v2})
   const removals: Removal[] = []
   const notes: string[] = []
   if (existsSync(paths.claimedId)) removals.push({action: 'remove', path: paths.claimedId})

@@ -8,6 +8,7 @@ import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
 import {tcpConnect, tcpMeaning} from '../tcp.js'
 import {serverDate, tlsHandshake, verifyMeaning} from '../tls-probe.js'
 import {keepConnection} from './dial.js'
+import {certificateTimeVerdict} from '../transport-errors.js'
 
 const viaProxy = (ctx: LinkContext) => ['http', 'socks5', 'socks5h'].includes(ctx.settings.proxy.value.kind)
 
@@ -201,21 +202,10 @@ export const tlsStep: Step = {
         ctx.waiting = "the server's Date header"
         const date = await serverDate(t.socket, host, Math.min(2000, ctx.timeoutMs))
         ctx.roundTrips++
-        const leaf = t.chain[0]
-        const skew = date ? Math.round((Date.now() - date.getTime()) / 1000) : null
-        if (date && leaf && date >= new Date(leaf.validFrom) && date <= new Date(leaf.validTo)) {
-          failure = 'clock'
-          detail += `; server Date ${date.toISOString()}, local clock is ${Math.abs(skew!)} s ${skew! > 0 ? 'ahead' : 'behind'}: the certificate is valid, the local clock is wrong`
-          fix = 'set the clock: timedatectl set-ntp true (or chronyd/ntpd)'
-        } else {
-          detail += date
-            ? `; server Date ${date.toISOString()} agrees (skew ${skew} s): the certificate itself is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'}`
-            : '; the server sent no Date to compare the clock with'
-          fix =
-            code === 'CERT_HAS_EXPIRED'
-              ? "the server's certificate expired (or something intercepts TLS with an old one)"
-              : "check the local clock (timedatectl) and the server's certificate"
-        }
+        const verdict = certificateTimeVerdict(code, t.chain[0], date)
+        failure = verdict.code
+        detail += `; ${verdict.detail}`
+        fix = verdict.fix
       }
 
       t.socket?.destroy()

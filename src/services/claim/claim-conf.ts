@@ -1,11 +1,12 @@
 // v2 the default way: write claim.conf (root:<agent group> 0640, it holds the token) and let the agent claim itself on
 // `netdatacli reload-claiming-state`; its verdict is the result.
 
-import {lookupGroup} from '../../agent/accounts.js'
+import {agentFileOwners, lookupGroup} from '../../agent/accounts.js'
 import type {FileChange} from '../../base/result.js'
 import {mask} from '../../base/secrets.js'
 import {unifiedDiff} from '../../config/diff.js'
-import {readTextFile} from '../../config/read.js'
+import {ConfigDocument} from '../../config/document.js'
+import {MAX_CONFIG_BYTES, readTextFile} from '../../config/read.js'
 import {updateFileAtomically} from '../../config/write.js'
 import type {ClaimOptions, ClaimResult} from '../claim.js'
 import {change, describeFile, statOrNull} from './files.js'
@@ -71,8 +72,10 @@ export async function claimWithClaimConf(
 
   let claimId: null | string = null
   try {
-    const cc = readTextFile(cloudConf, 'cloud.conf')
-    claimId = cc ? (/^\s*claimed_id\s*=\s*(\S+)\s*$/m.exec(cc)?.[1] ?? null) : null
+    const cc = readTextFile(cloudConf, 'cloud.conf', MAX_CONFIG_BYTES, {
+      owners: agentFileOwners(options.install.runAsUser),
+    })
+    claimId = cc ? ConfigDocument.parse(cc).get('global', 'claimed_id')?.value || null : null
   } catch {}
 
   const failed = agent.messages.some(m => /is not claimed/.test(m))

@@ -10,13 +10,22 @@ import type {CloudPaths} from '../../agent/cloud-paths.js'
 import type {EraRules} from '../../agent/era.js'
 import type {Identity} from '../../agent/identity.js'
 import {ensureKeyPair} from '../../agent/keypair.js'
+import {errnoCode} from '../../base/errors.js'
 import type {FileChange} from '../../base/result.js'
 import {mask} from '../../base/secrets.js'
 import {compareVersions} from '../../base/version.js'
 import {sendClaimRequest} from '../../cloud/claim-request.js'
 import {describeProxy, type Proxy} from '../../cloud/proxy.js'
 import {unifiedDiff} from '../../config/diff.js'
-import {editConfigText, type FileOwner, MODES, updateFileAtomically, writeFileAtomically} from '../../config/write.js'
+import {readTextFile} from '../../config/read.js'
+import {
+  checkWritable,
+  editConfigText,
+  type FileOwner,
+  MODES,
+  updateFileAtomically,
+  writeFileAtomically,
+} from '../../config/write.js'
 import type {ClaimOptions, ClaimResult} from '../claim.js'
 import type {ClaimBase} from './claim-conf.js'
 import {change, describeFile} from './files.js'
@@ -49,6 +58,14 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
   let claimId = input.id ?? randomUUID()
   const machineGuid = identity.machineGuid ?? randomUUID()
   const dirOptions = {mode: MODES.cloudDir, owner}
+  // every file this claim writes, checked before the first change and the request (issue 13: a read-only or full
+  // cloud.d got the machine GUID written first; a planted claimed_id link was found only after Cloud said yes)
+  if (!options.dryRun) {
+    if (!identity.machineGuid) checkWritable(paths.machineGuid, {createDir: {mode: 0o755, owner}})
+    for (const f of [paths.privateKey, paths.publicKey, paths.claimedId, paths.cloudConf])
+      checkWritable(f, {createDir: dirOptions})
+  }
+
   if (!identity.machineGuid) {
     warnings.push({
       message: `${paths.machineGuid} is missing or not a UUID: a new machine GUID ${options.dryRun ? 'would be' : 'was'} created (as netdata-claim.sh does)`,
@@ -94,6 +111,12 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
     [...(agent.v2 ? [join(paths.cloudDir, 'trusted.pem')] : []), join(paths.cloudDir, 'cloud_fullchain.pem')].find(f =>
       existsSync(f),
     )
+  // a CA bundle found in cloud.d is the agent user's file: the same checked read as every file there (no link, no
+  // hard link, no stranger's file)
+  if (caFile && !options.caFile && !options.dryRun)
+    readTextFile(caFile, 'CA bundle', 4 * 1024 * 1024, {
+      owners: [0, process.geteuid?.() ?? 0, ...(owner ? [owner.uid] : [])],
+    })
   const cloudConfEdit = (before: null | string) =>
     editConfigText(before, doc => {
       let changed = false
@@ -165,7 +188,7 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
   })
   files.push({...change(paths.cloudConf, false, cc.created), ...(cc.changed ? {} : {action: 'unchanged'})})
   if (!agent.v2) removeSplitToken(paths.cloudDir)
-  if (owner) fixOwnership(paths.cloudDir, owner)
+  if (owner) for (const message of fixOwnership(paths.cloudDir, owner)) warnings.push({message})
   for (const f of files) Object.assign(f, describeFile(f.path))
   const agentAnswer =
     options.reload === false
@@ -192,20 +215,31 @@ function removeSplitToken(cloudDir: string): void {
   } catch {}
 }
 
-/** `chown -R USER:GROUP cloud.d` as the script does, without following a link: fchown on descriptors. */
-function fixOwnership(cloudDir: string, owner: FileOwner): void {
+/**
+ * `chown -R USER:GROUP cloud.d` as the script does, without following a link: fchown on descriptors. A file with more
+ * than one link (maybe another file linked in) or owned by somebody else is skipped and reported, never chowned.
+ */
+export function fixOwnership(cloudDir: string, owner: FileOwner): string[] {
+  const skipped: string[] = []
+  const expected = new Set([0, owner.uid, process.geteuid?.() ?? 0])
   const fix = (path: string, flags: number) => {
     let fd: number
     try {
       fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-    } catch {
+    } catch (error) {
+      if (errnoCode(error) === 'ELOOP') skipped.push(`${path}: a symbolic link; its owner was not changed`)
       return
     }
 
     try {
       const st = fstatSync(fd)
-      if ((st.isFile() || st.isDirectory()) && (st.uid !== owner.uid || st.gid !== owner.gid))
-        fchownSync(fd, owner.uid, owner.gid)
+      if (!st.isFile() && !st.isDirectory()) return
+      if (st.uid === owner.uid && st.gid === owner.gid) return
+      if (st.isFile() && st.nlink > 1)
+        skipped.push(`${path}: has ${st.nlink} hard links (maybe another file linked in); its owner was not changed`)
+      else if (!expected.has(st.uid))
+        skipped.push(`${path}: owned by uid ${st.uid}, neither root nor the agent's user; its owner was not changed`)
+      else fchownSync(fd, owner.uid, owner.gid)
     } finally {
       closeSync(fd)
     }
@@ -213,6 +247,7 @@ function fixOwnership(cloudDir: string, owner: FileOwner): void {
 
   fix(cloudDir, constants.O_RDONLY | constants.O_DIRECTORY)
   for (const name of safeList(cloudDir)) fix(join(cloudDir, name), constants.O_RDONLY)
+  return skipped
 }
 
 function safeList(dir: string): string[] {

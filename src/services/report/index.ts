@@ -6,7 +6,7 @@
 import {lstatSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {groupName, userName} from '../../agent/accounts.js'
+import {agentFileOwners, groupName, userName} from '../../agent/accounts.js'
 import {readCloudSettings} from '../../agent/cloud-settings.js'
 import {readIdentity} from '../../agent/identity.js'
 import {type Install, requireInstall} from '../../agent/install.js'
@@ -106,6 +106,7 @@ export async function buildReport(install: Install, options: ReportOptions = {})
   const settings = readCloudSettings(install, version, agentEnv)
   const identity = readIdentity(settings.paths, {
     cloudConf: settings.cloudConf,
+    owners: agentFileOwners(install.runAsUser),
     v2: settings.rules.claim === 'claim.conf',
   })
   const secrets: string[] = []
