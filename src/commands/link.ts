@@ -67,6 +67,9 @@ export default class Link extends BaseCommand {
       description:
         'do the MQTT CONNECT even when the running agent is online (its session is taken over; it reconnects by itself)',
     }),
+    force: Flags.boolean({
+      description: 'walk even when the agent build has no ACLK (it cannot link; this tests the network path only)',
+    }),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (--take-over)'}),
     'as-version': Flags.string({
       description: 'walk as this agent version would (era: /env path, MQTT 3.1.1 or 5, topics)',
@@ -82,6 +85,7 @@ export default class Link extends BaseCommand {
     const options: LinkOptions = {
       asVersion: flags['as-version'],
       caFiles: flags.ca,
+      force: flags.force,
       deadlineMs: seconds('deadline', flags.deadline),
       onProgress(event) {
         const line = json ? null : progressLine(event)

@@ -21,6 +21,7 @@ import {agentStep, mqttStep, settingsStep} from '../cloud/link-steps/session.js'
 import type {AgentLinkView, LinkContext, LinkSettings, Sourced, Step, StepId, StepRecord} from '../cloud/link-types.js'
 import {parseProxy} from '../cloud/proxy-tunnel.js'
 import {EXIT, UserError} from '../base/errors.js'
+import {noAclk, readBuild} from './build-check.js'
 
 export const LINK_STEPS: Step[] = [
   settingsStep,
@@ -46,6 +47,8 @@ export interface LinkOptions {
   only?: StepId[]
   skip?: StepId[]
   takeOver?: boolean
+  /** walk even when the build has no ACLK (the walk then tests the network only: this agent cannot link) */
+  force?: boolean
   onProgress?: RunOptions['onProgress']
 }
 
@@ -320,7 +323,15 @@ export async function walk(
 }
 
 export async function linkNode(install: Install, options: LinkOptions): Promise<LinkReport> {
+  requireInstall(install)
+  // a build without ACLK cannot link: say so first (exit 11), and walk the network only when asked to (--force)
+  const cannot = noAclk(await readBuild(install, 3000), install)
+  if (cannot && !options.force)
+    throw new UserError('noAclk', cannot.message, {
+      fix: `${cannot.fix}; to test the network path anyway: netdata-cloud link --force`,
+    })
   const {agentView, settings} = await nodeSettings(install, options)
+  if (cannot) settings.warnings.unshift(`${cannot.message}: the agent cannot link; walking anyway (--force)`)
   return walk(settings, agentView, LINK_STEPS, options)
 }
 

@@ -8,10 +8,10 @@ import {type CloudSettings, readCloudSettings} from '../agent/cloud-settings.js'
 import {redactUrl} from '../base/secrets.js'
 import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
-import {runBinary} from '../agent/run-binary.js'
 import {maskValue, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
 import {parseVersion, type Version} from '../base/version.js'
-import {type Buildinfo, parseBuildinfo} from '../agent/buildinfo.js'
+import type {Buildinfo} from '../agent/buildinfo.js'
+import {noAclk, readBuild} from './build-check.js'
 import {type ErrorCode, EXIT} from '../base/errors.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
@@ -97,27 +97,13 @@ const IMPLEMENTATION_RULE = {
 const LINK_VARIABLES =
   /^(NETDATA_DISABLE_CLOUD|NETDATA_CLAIM_\w+|NETDATA_EXTRA_CLAIM_OPTS|https?_proxy|socks_proxy|no_proxy|SSL_CERT_(FILE|DIR))$/
 
-async function statusBuildinfo(install: Install): Promise<Buildinfo | null> {
-  if (!install.netdata) return null
-  const text = await runBinary(install.netdata, ['-W', 'buildinfo'])
-  if (text.exitCode !== 0 || text.failed) return null
-  try {
-    const b = parseBuildinfo(text.stdout, `${install.netdata} -W buildinfo`)
-    // every era's text carries the version; ask `-v` only when it does not (one process less on the common path)
-    if (!b.version) b.version = /netdata (v\S+)/.exec((await runBinary(install.netdata, ['-v'])).stdout)?.[1] ?? null
-    return b
-  } catch {
-    return null
-  }
-}
-
 export async function getStatus(
   install: Install,
   options: {offline?: boolean; timeoutMs?: number} = {},
 ): Promise<StatusReport> {
   requireInstall(install)
   const [build, running] = await Promise.all([
-    statusBuildinfo(install),
+    readBuild(install),
     options.offline
       ? Promise.resolve<AgentView>({reachable: false})
       : readAgentView(install.agentUrl, options.timeoutMs ?? 3000),
@@ -217,7 +203,7 @@ export async function getStatus(
     serviceEnv,
     verdict: {code: 'ok', message: '', state: 'linked'},
   }
-  report.verdict = decide(report, identity)
+  report.verdict = decide(report, identity, build, install)
   return report
 }
 
@@ -278,19 +264,9 @@ function checkOwnership(install: Install, identity: Identity, findings: Finding[
   }
 }
 
-function decide(r: StatusReport, identity: Identity): Verdict {
-  if (r.build && r.build.support !== 'yes') {
-    const why =
-      r.build.support === 'no-by-user-request'
-        ? 'this build has no ACLK: it was built with --disable-cloud'
-        : `this build has no ACLK (${r.build.reason ?? 'cloud support not compiled in'})`
-    return {
-      code: 'noAclk',
-      fix: "install a Netdata build with Cloud support (Netdata's own packages or kickstart.sh; Debian's netdata package is built --disable-cloud)",
-      message: why,
-      state: 'cannot-link',
-    }
-  }
+function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, install: Install): Verdict {
+  const cannot = noAclk(build, install)
+  if (cannot) return {code: 'noAclk', fix: cannot.fix, message: cannot.message, state: 'cannot-link'}
 
   if (!r.build && r.running.info?.cloudAvailable === false) {
     return {
