@@ -9,7 +9,7 @@ import {redactUrl} from '../base/secrets.js'
 import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {maskValue, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
-import {parseVersion, type Version} from '../base/version.js'
+import {compareVersions, parseVersion, type Version} from '../base/version.js'
 import type {Buildinfo} from '../agent/buildinfo.js'
 import {noAclk, readBuild} from './build-check.js'
 import {type ErrorCode, EXIT} from '../base/errors.js'
@@ -65,6 +65,10 @@ export interface StatusReport {
     default: null | string
     available: string[]
     eraRule: string
+    /** what the build and netdata.conf imply the agent runs */
+    files: null | string
+    /** what the running agent reports (/api/v1/info aclk-implementation), when it does */
+    agent: null | string
   }
   claim: {
     claimed: boolean
@@ -77,7 +81,14 @@ export interface StatusReport {
     keysMatch: boolean | null
     machineGuid: null | string
   }
-  running: AgentView & {online: boolean | null; state?: string}
+  running: AgentView & {
+    online: boolean | null
+    state?: string
+    /** the claim id the running agent holds (/api/v1/aclk claimed-id, v2/v3 cloud.claim_id, info mirrored host) */
+    claimId?: null | string
+  }
+  /** the running agent compared with the files: what differs (claim id, version, machine GUID, implementation) */
+  mismatches: Array<{what: 'claimId' | 'implementation' | 'machineGuid' | 'version'; agent: string; files: string}>
   /** cloud-related variables in the agent's service environment, secrets masked */
   serviceEnv: ServiceEnvVar[]
   findings: Finding[]
@@ -196,15 +207,75 @@ export async function getStatus(
       available: build?.aclk.implementations ?? [],
       configured: implSetting ? {line: implSetting.line, value: implSetting.value} : null,
       default: build?.aclk.default ?? null,
+      agent: running.info?.aclkImplementation ?? null,
       eraRule: IMPLEMENTATION_RULE[settings.rules.implementationKey],
+      files: filesImplementation(build, implSetting?.value, settings.rules.implementationKey),
     },
+    mismatches: [],
     offline: Boolean(options.offline),
-    running: {...running, online, state: running.cloud?.status},
+    running: {...running, claimId: agentClaimId(running), online, state: running.cloud?.status},
     serviceEnv,
     verdict: {code: 'ok', message: '', state: 'linked'},
   }
+  compareAgentWithFiles(report)
   report.verdict = decide(report, identity, build, install)
   return report
+}
+
+function agentClaimId(view: AgentView): null | string | undefined {
+  if (!view.reachable) return undefined
+  const id = (view.aclk?.['claimed-id'] as null | string | undefined) ?? view.cloud?.claim_id ?? view.info?.claimId
+  return typeof id === 'string' && id.trim() !== '' ? id.trim() : id === null ? null : undefined
+}
+
+function filesImplementation(
+  build: Buildinfo | null,
+  configured: string | undefined,
+  rule: keyof typeof IMPLEMENTATION_RULE,
+): null | string {
+  if (!build || build.aclk.implementations.length === 0) return null
+  if (rule === 'honoured' && configured && (build.aclk.implementations as string[]).includes(configured))
+    return configured
+  return build.aclk.default
+}
+
+/** The running agent's own identity and version against the files': an agent not restarted after a change differs. */
+function compareAgentWithFiles(r: StatusReport): void {
+  const run = r.running
+  if (!run.reachable) return
+  const add = (what: StatusReport['mismatches'][number]['what'], agent: string, files: string, f: Finding) => {
+    r.mismatches.push({agent, files, what})
+    r.findings.push(f)
+  }
+
+  if (run.claimId && r.claim.claimId && run.claimId.toLowerCase() !== r.claim.claimId.toLowerCase())
+    add('claimId', run.claimId, r.claim.claimId, {
+      fix: 'restart the agent (systemctl restart netdata) so that it loads the claim on disk',
+      level: 'warn',
+      message: `the running agent holds claim id ${run.claimId}, but ${r.claim.source ?? 'the files'} say ${r.claim.claimId} (re-claimed without a restart, or --agent-url names another agent)`,
+    })
+  const onDisk = r.build?.version ? parseVersion(r.build.version) : null
+  const running = run.version ? parseVersion(run.version) : null
+  if (onDisk && running && compareVersions(onDisk, running) !== 0)
+    add('version', run.version!, r.build!.version!, {
+      fix: 'restart the agent (systemctl restart netdata) to run the binary on disk',
+      level: 'warn',
+      message: `the netdata binary on disk is ${r.build!.version}, but the running agent is ${run.version}: what the build says may not be what runs`,
+    })
+  const guid = run.info?.machineGuid
+  if (guid && r.claim.machineGuid && guid.toLowerCase() !== r.claim.machineGuid.toLowerCase())
+    add('machineGuid', guid, r.claim.machineGuid, {
+      fix: 'check --agent-url and --lib-dir name the same agent; restart the agent if its GUID file was changed',
+      level: 'warn',
+      message: `the running agent's machine GUID is ${guid}, but the GUID file says ${r.claim.machineGuid}`,
+    })
+  const agentImpl = r.implementation.agent
+  if (agentImpl && r.implementation.files && agentImpl !== r.implementation.files)
+    add('implementation', agentImpl, r.implementation.files, {
+      fix: 'restart the agent to apply netdata.conf [cloud] aclk implementation',
+      level: 'warn',
+      message: `the running agent reports aclk-implementation ${agentImpl}, but the build and netdata.conf imply ${r.implementation.files}`,
+    })
 }
 
 function agentOnline(view: AgentView): boolean | null {
@@ -268,11 +339,14 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
   const cannot = noAclk(build, install)
   if (cannot) return {code: 'noAclk', fix: cannot.fix, message: cannot.message, state: 'cannot-link'}
 
-  if (!r.build && r.running.info?.cloudAvailable === false) {
+  if (r.running.reachable && r.running.info?.cloudAvailable === false) {
+    const differs = r.mismatches.find(m => m.what === 'version')
     return {
       code: 'noAclk',
-      fix: 'install a Netdata build with Cloud support',
-      message: 'the running agent reports cloud-available: false (no ACLK in this build)',
+      fix: differs
+        ? 'restart the agent (systemctl restart netdata): the running agent is not the build on disk'
+        : 'install a Netdata build with Cloud support (kickstart.sh --require-cloud)',
+      message: `the running agent reports cloud-available: false (its build has no ACLK)${differs ? `; it is ${differs.agent}, the binary on disk is ${differs.files}` : ''}`,
       state: 'cannot-link',
     }
   }
@@ -349,6 +423,15 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       state: 'not-linked',
     }
   }
+
+  const otherClaim = r.mismatches.find(m => m.what === 'claimId')
+  if (otherClaim)
+    return {
+      code: 'notLinked',
+      fix: 'restart the agent (systemctl restart netdata) so that it connects with the claim on disk',
+      message: `the running agent holds claim id ${otherClaim.agent}, not ${otherClaim.files} (${r.claim.source ?? 'files'})${r.running.online ? ': it is online, but as another node than these files' : ''}`,
+      state: 'not-linked',
+    }
 
   if (r.running.online)
     return {

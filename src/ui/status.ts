@@ -33,7 +33,8 @@ export function renderStatus(r: StatusReport): string {
   const im = r.implementation
   rows.push([
     'ACLK impl.',
-    `${im.configured ? `${im.configured.value} (netdata.conf:${im.configured.line})` : 'not set'}; ${im.eraRule}`,
+    `${im.configured ? `${im.configured.value} (netdata.conf:${im.configured.line})` : 'not set'}; ${im.eraRule}` +
+      (im.agent ? `; the agent says ${im.agent}` : im.files ? `; files imply ${im.files}` : ''),
   ])
   const cl = r.claim
   rows.push([
@@ -43,7 +44,7 @@ export function renderStatus(r: StatusReport): string {
       : cl.claimId
         ? `claim id ${cl.claimId} is unusable`
         : 'not claimed',
-  ])
+  ], ['Machine GUID', cl.machineGuid ?? 'none yet (the agent creates it at first start)'])
   const keys = !cl.privateKey.file.exists
     ? 'no key pair'
     : `private ${cl.privateKey.file.mode} ${cl.privateKey.file.owner}${cl.privateKey.parses ? '' : ' (does not parse)'}, public ${cl.publicKey.file.exists ? (cl.keysMatch ? 'matches' : cl.keysMatch === false ? c.red('does NOT match') : 'unchecked') : 'missing'}`
@@ -63,6 +64,8 @@ export function renderStatus(r: StatusReport): string {
   else {
     const i = run.info ?? {}
     agentText = `${a.agentUrl}: ${run.version ?? ''} cloud-available ${i.cloudAvailable}, cloud-enabled ${i.cloudEnabled}, claimed ${i.agentClaimed}, online ${run.online}`
+    if (i.aclkImplementation) agentText += `, aclk-implementation ${i.aclkImplementation}`
+    if (run.claimId) agentText += `; claim id ${run.claimId}`
     if (run.cloud?.status)
       agentText += `; cloud.status ${run.cloud.status}${run.cloud.reason ? ` (${run.cloud.reason})` : ''}`
   }

@@ -112,6 +112,15 @@ export const mqttStep: Step = {
         fix: probe.fix,
         status: 'FAIL',
       }
+    const mine = ctx.settings.claimId.value
+    if (stopBeforeConnect && view?.claimId && mine && view.claimId.toLowerCase() !== mine.toLowerCase()) {
+      return {
+        detail: `${probe.detail}: the running agent is online with claim id ${view.claimId}, not ${mine} (${ctx.settings.claimId.source}): it was not restarted after a re-claim, or another agent answers; the files' identity is not what runs`,
+        fix: 'restart the agent so that it connects with the claim on disk (then run link again), or pass --take-over to test CONNECT with the files anyway',
+        status: 'WARN',
+      }
+    }
+
     if (stopBeforeConnect) {
       return {
         detail: `${probe.detail}: the running agent is online with this client id, and a second CONNECT would take over its session`,
