@@ -9,8 +9,8 @@ import type {Emulator} from '../../src/emulator/index.js'
 
 /**
  * Under `dir`: etc/netdata.conf (proxy none) and lib/cloud.d with a real RSA-2048 key pair, a random claimed_id and a
- * cloud.conf pointing at the emulator, where the node is registered as claimed; `dir/netdata` stands in for a build with
- * Cloud (it prints a v1.37-era buildinfo with `Netdata Cloud: YES`: Debian's own binary is built without it).
+ * cloud.conf pointing at the emulator, where the node is registered as claimed; `dir/netdata` stands in for a build
+ * with Cloud (it prints a v1.37-era buildinfo with `Netdata Cloud: YES`: Debian's own binary is built without it).
  */
 export function makeClaimedNode(dir: string, emulator: Emulator): {claimId: string} {
   mkdirSync(join(dir, 'etc'))
