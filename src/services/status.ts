@@ -8,7 +8,7 @@ import {type CloudSettings, readCloudSettings} from '../agent/cloud-settings.js'
 import {redactUrl} from '../base/secrets.js'
 import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
-import {maskValue, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
+import {maskValue, readServiceEnvironment, type ServiceEnvVar, whereSet} from '../agent/service-env.js'
 import {compareVersions, parseVersion, type Version} from '../base/version.js'
 import type {Buildinfo} from '../agent/buildinfo.js'
 import {noAclk, readBuild} from './build-check.js'
@@ -110,7 +110,11 @@ const LINK_VARIABLES =
 
 export async function getStatus(
   install: Install,
-  options: {offline?: boolean; timeoutMs?: number} = {},
+  options: {
+    offline?: boolean
+    timeoutMs?: number
+    /** where /etc and /proc are read from (tests) */ systemRoot?: string
+  } = {},
 ): Promise<StatusReport> {
   requireInstall(install)
   const [build, running] = await Promise.all([
@@ -122,7 +126,10 @@ export async function getStatus(
   const versionText = build?.version ?? running.version ?? null
   const version: null | Version = versionText ? parseVersion(versionText) : null
   // read once (units, drop-ins, /proc): real values resolve the proxy, masked ones are shown
-  const revealed = readServiceEnvironment(install, {reveal: true})
+  const revealed = readServiceEnvironment(install, {
+    reveal: true,
+    ...(options.systemRoot ? {proc: `${options.systemRoot}/proc`, root: options.systemRoot} : {}),
+  })
   const agentEnv = Object.fromEntries(revealed.map(v => [v.name, v.value]))
   const serviceEnv = revealed
     .filter(v => LINK_VARIABLES.test(v.name))
@@ -134,11 +141,15 @@ export async function getStatus(
   })
   const findings: Finding[] = settings.warnings.map(message => ({level: 'warn', message}))
   for (const note of install.notes) findings.push({level: 'warn', message: note})
-  for (const v of serviceEnv.filter(e => e.name.startsWith('NETDATA_CLAIM_'))) {
+  const v2 = settings.rules.claim === 'claim.conf'
+  for (const name of new Set(serviceEnv.filter(e => e.name.startsWith('NETDATA_CLAIM_')).map(e => e.name))) {
+    const where = whereSet(serviceEnv.filter(e => e.name === name))
     findings.push({
-      fix: `remove it from ${v.source} once the node is claimed`,
+      fix: v2 ? `once the node is claimed: ${where.fix}` : `it has no effect here; to clean up: ${where.fix}`,
       level: 'warn',
-      message: `${v.name} is set in the agent's environment (${v.source}): v2 agents claim from it at start`,
+      message: v2
+        ? `${name} is set for the agent (${where.where}): v2 agents claim from it at start when not claimed`
+        : `${name} is set for the agent (${where.where}): ${settings.rules.name} agents do not read it (only the v1 Docker entrypoint claims from NETDATA_CLAIM_TOKEN + NETDATA_CLAIM_URL, when claimed_id is missing)`,
     })
   }
 
@@ -347,6 +358,17 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
         ? 'restart the agent (systemctl restart netdata): the running agent is not the build on disk'
         : 'install a Netdata build with Cloud support (kickstart.sh --require-cloud)',
       message: `the running agent reports cloud-available: false (its build has no ACLK)${differs ? `; it is ${differs.agent}, the binary on disk is ${differs.files}` : ''}`,
+      state: 'cannot-link',
+    }
+  }
+
+  const fromEnv = r.serviceEnv.filter(v => v.name === 'NETDATA_DISABLE_CLOUD')
+  if (r.cloudConf.enabled.effective === 'off' && r.cloudConf.enabled.source === 'env NETDATA_DISABLE_CLOUD') {
+    const where = whereSet(fromEnv)
+    return {
+      code: 'cloudDisabled',
+      fix: where.fix,
+      message: `the cloud link is disabled: NETDATA_DISABLE_CLOUD=${fromEnv[0]?.value ?? ''} is set for the agent (${where.where}); it overrides cloud.conf (enabled = ${r.cloudConf.enabled.value ?? 'not set'} there)`,
       state: 'cannot-link',
     }
   }
