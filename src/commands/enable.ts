@@ -45,7 +45,12 @@ export default class Enable extends BaseCommand {
     const {warnings, ...result} = r
     return {
       // the file says on, but NETDATA_DISABLE_CLOUD keeps the link off: not a success
-      exitCode: r.overriddenBy?.what === 'NETDATA_DISABLE_CLOUD' ? EXIT.cloudDisabled : 0,
+      exitCode:
+        r.restart === 'failed'
+          ? EXIT.restartFailed
+          : r.overriddenBy?.what === 'NETDATA_DISABLE_CLOUD'
+            ? EXIT.cloudDisabled
+            : 0,
       render: () => renderToggle(r),
       result,
       warnings,

@@ -13,14 +13,15 @@ import {ConfigDocument} from '../config/document.js'
 import {cloudPaths} from '../agent/cloud-paths.js'
 import {type EraRules, eraRules, interpretEnabled, UNKNOWN_ERA_NOTE} from '../agent/era.js'
 import {type Install, requireInstall} from '../agent/install.js'
-import {restartAgent} from '../agent/restart.js'
+import type {AgentView} from '../agent/api.js'
+import {restartInstallAgent} from '../agent/restart.js'
 import {netdataPids, readServiceEnvironment, type ServiceEnvVar, whereSet} from '../agent/service-env.js'
 import {parseVersion, type Version} from '../base/version.js'
 import {UserError} from '../base/errors.js'
 import type {Warning} from '../base/result.js'
 import {unifiedDiff} from '../config/diff.js' // loads the `diff` package only when called
 
-export type RestartState = 'done' | 'needed' | 'not-needed'
+export type RestartState = 'done' | 'failed' | 'needed' | 'not-needed'
 
 export interface ChangeOptions {
   dryRun?: boolean
@@ -88,22 +89,29 @@ export async function buildContext(install: Install, buildinfoFile?: string): Pr
   }
 }
 
-/** Restart the agent when asked to; otherwise say whether a restart is needed, and why. */
+/**
+ * Restart this install's agent when asked to (and check it came back with `check`); otherwise say whether a restart
+ * is needed, and why.
+ */
 export async function settleRestart(
   install: Install,
   changed: boolean,
   options: ChangeOptions,
   why: string,
+  check?: (view: AgentView) => null | string,
 ): Promise<{state: RestartState; detail: string; warning?: Warning}> {
   if (!changed) return {detail: 'nothing changed', state: 'not-needed'}
   if (options.dryRun) return {detail: `after applying: ${why}`, state: 'needed'}
   if (options.restart) {
-    const r = await restartAgent()
-    if (r.ok) return {detail: `restarted with ${r.command.join(' ')} (${r.why})`, state: 'done'}
+    const r = await restartInstallAgent(install, check)
+    if (r.ok) return {detail: r.message, state: 'done'}
     return {
-      detail: why,
-      state: 'needed',
-      warning: {fix: `restart it: ${r.command.join(' ')}`, message: `the agent was not restarted: ${r.message}`},
+      detail: `${why}; the file is written, but ${r.message}`,
+      state: 'failed',
+      warning: {
+        fix: `restart this install's agent yourself${r.command ? ` (${r.command.join(' ')})` : ''}, then check: netdata-cloud status`,
+        message: `the agent was not restarted: ${r.message}`,
+      },
     }
   }
 
@@ -218,7 +226,12 @@ export async function toggleCloud(install: Install, options: ToggleOptions): Pro
     overriddenBy ? 'off' : interpretEnabled(rules, v ?? undefined).effective
 
   const why = 'v1 agents read cloud.conf only when they start'
-  const restart = await settleRestart(install, update.changed, options, why)
+  const wanted = effective(afterSetting?.value)
+  const restart = await settleRestart(install, update.changed, options, why, view => {
+    const got = view.info?.cloudEnabled
+    if (wanted === 'auto' || typeof got !== 'boolean' || got === (wanted === 'on')) return null
+    return `the agent reports cloud-enabled ${got}, expected ${wanted === 'on'}`
+  })
   if (restart.warning) warnings.push(restart.warning)
   const diff = options.dryRun ? await unifiedDiff(update.path, update.before, update.after) : undefined
 

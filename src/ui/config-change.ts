@@ -8,6 +8,7 @@ import {colors} from './output.js'
 function restartLine(state: string, detail: string): string {
   const c = colors()
   if (state === 'done') return c.green(`Agent restarted: ${detail}`)
+  if (state === 'failed') return c.red(`Restart FAILED: ${detail}`)
   if (state === 'needed')
     return c.yellow(`Restart needed: ${detail} (run with --restart, or restart the agent yourself)`)
   return `No restart needed: ${detail}`
