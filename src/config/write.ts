@@ -106,6 +106,21 @@ export function isTrustedDirectory(st: Stats): boolean {
   return !(st.mode & 0o020) || st.gid === 0 || st.gid === egid()
 }
 
+/**
+ * The directory's lock, for writing `target`: when the lock file itself cannot be created (read-only file system, disk
+ * full), the error names the file the user asked to change, not the lock's temp file.
+ */
+function lockFor(dir: string, target: string, waitMs?: number): ReturnType<typeof acquireLock> {
+  try {
+    return acquireLock(dir, {waitMs})
+  } catch (error) {
+    const code = errnoCode((error as Error).cause)
+    if (error instanceof UserError && error.code === 'writeFailed' && code)
+      throw writeError(target, (error as Error).cause)
+    throw error
+  }
+}
+
 export function writeError(path: string, error: unknown, action = 'write'): UserError {
   if (error instanceof UserError) return error
   const code = errnoCode(error)
@@ -408,7 +423,7 @@ export function writeFileAtomically(path: string, content: Buffer | string, opti
     dir = resolveDirectory(dirname(target))
   }
 
-  const lock = acquireLock(dir.real, {waitMs: options.lockWaitMs})
+  const lock = lockFor(dir.real, target, options.lockWaitMs)
   try {
     return writeInDirectory(dir, basename(target), target, content, options)
   } finally {
@@ -518,7 +533,7 @@ export function updateFileAtomically(
   if (dir.missing || options.dryRun) return run()
   // read once before locking, so an unreadable or invalid file is reported as itself, not as a lock problem
   readFileForEdit(target, {what: options.what})
-  const lock = acquireLock(dir.real, {waitMs: options.lockWaitMs})
+  const lock = lockFor(dir.real, target, options.lockWaitMs)
   try {
     return run()
   } finally {

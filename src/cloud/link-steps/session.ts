@@ -107,7 +107,8 @@ export const mqttStep: Step = {
     const via = got.reused ? 'same TLS connection' : 'new TLS connection'
     if (!probe.ok)
       return {
-        code: 'mqtt',
+        // CONNACK 138 (0x8a, MQTT 5 "banned") is Cloud refusing this node: an authentication verdict (exit 26)
+        code: probe.connack === 0x8a ? 'auth' : 'mqtt',
         detail: `${probe.detail} (${via})`,
         fix: probe.fix,
         status: 'FAIL',
