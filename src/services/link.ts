@@ -280,12 +280,12 @@ export async function walk(
   const claimed = Boolean(settings.claimId.value)
   const exitCode = failed
     ? EXIT[failed.code ?? 'bug']
-    : claimed || !records.some(r => r.id === 'env' && r.status !== 'SKIP')
+    : claimed || !records.some(r => r.id === 'env' && (r.status !== 'SKIP' || r.detail.startsWith('not asked')))
       ? 0
       : EXIT.notClaimed
   const ms = Date.now() - started
   const count = (s: string) => records.filter(r => r.status === s).length
-  const tally = `${count('PASS')} pass, ${count('WARN')} warn, ${count('FAIL')} fail, ${count('SKIP')} skip in ${ms} ms; ${ctx.roundTrips} round trips, ${ctx.connections} TLS connection${ctx.connections === 1 ? '' : 's'}`
+  const tally = `${count('PASS')} pass, ${count('WARN')} warn, ${count('FAIL')} fail, ${count('SKIP')} skip in ${ms} ms; ${ctx.roundTrips} round trip${ctx.roundTrips === 1 ? '' : 's'}, ${ctx.connections} TLS connection${ctx.connections === 1 ? '' : 's'}`
   let summary: string
   if (failed)
     summary = `FAIL at ${failed.id}: ${failed.detail.split('; ')[0]} (exit ${exitCode}, ${failed.code}) — ${tally}`

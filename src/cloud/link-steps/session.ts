@@ -17,9 +17,11 @@ export const settingsStep: Step = {
     const v = linkVersion(ctx)
     const protocol = usesEnv(v)
       ? `NG with /env, MQTT ${mqttProtocol(ctx)}`
-      : compareVersions(v, [1, 32, 0]) < 0
-        ? 'v1.30 NG/legacy: no /env, MQTT 3.1.1'
-        : 'no /env, MQTT 3.1.1'
+      : compareVersions(v, [1, 30, 0]) < 0
+        ? 'ACLK Legacy (before v1.30): no /env, MQTT 3.1.1'
+        : compareVersions(v, [1, 31, 0]) < 0
+          ? 'v1.30 NG/legacy: no /env, MQTT 3.1.1'
+          : 'no /env, MQTT 3.1.1'
     const parts = [
       `url ${s.url.value} (${s.url.source})`,
       `proxy ${s.proxy.value.display} (${s.proxy.source})`,
