@@ -80,6 +80,8 @@ export interface StatusReport {
     publicKey: Identity['publicKey']
     keysMatch: boolean | null
     machineGuid: null | string
+    /** v2: claim.conf with a token the agent has not claimed with yet (the token itself is never in the report) */
+    pending: null | {path: string; url: null | string; rooms: null | string}
   }
   running: AgentView & {
     online: boolean | null
@@ -196,6 +198,14 @@ export async function getStatus(
       cloudDir: identity.cloudDir,
       keysMatch: identity.keysMatch,
       machineGuid: identity.machineGuid,
+      pending:
+        v2 && settings.claimConf?.get('global', 'token')?.value
+          ? {
+              path: settings.paths.claimConf,
+              rooms: settings.claimConf.get('global', 'rooms')?.value ?? null,
+              url: settings.claimConf.get('global', 'url')?.value ?? null,
+            }
+          : null,
       privateKey: identity.privateKey,
       publicKey: identity.publicKey,
       source: identity.claimId.source,
@@ -388,6 +398,18 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       fix: 'netdata-cloud unclaim, then netdata-cloud claim',
       message: identity.claimId.problem,
       state: 'cannot-link',
+    }
+  }
+
+  if (!r.claim.claimed && r.claim.pending) {
+    const reason = r.running.reachable ? (r.running.cloud?.reason ?? r.running.state) : undefined
+    return {
+      code: 'notClaimed',
+      fix: r.running.reachable
+        ? `the agent claims from it on: netdatacli reload-claiming-state (or a restart); if it stays unclaimed, fix what the agent reports${reason ? ` (${reason})` : ''}, or run: netdata-cloud claim --direct`
+        : 'start the agent: it claims from claim.conf when it starts',
+      message: `not claimed yet: a claim is pending in ${r.claim.pending.path} (a token${r.claim.pending.rooms ? `, rooms ${r.claim.pending.rooms}` : ''}${r.claim.pending.url ? `, url ${r.claim.pending.url}` : ''})${reason ? `; the agent says: ${reason}` : ''}`,
+      state: 'not-linked',
     }
   }
 

@@ -37,14 +37,19 @@ export function renderStatus(r: StatusReport): string {
       (im.agent ? `; the agent says ${im.agent}` : im.files ? `; files imply ${im.files}` : ''),
   ])
   const cl = r.claim
-  rows.push([
-    'Claim',
-    cl.claimed
-      ? `claimed, id ${cl.claimId} [${cl.source}]`
-      : cl.claimId
-        ? `claim id ${cl.claimId} is unusable`
-        : 'not claimed',
-  ], ['Machine GUID', cl.machineGuid ?? 'none yet (the agent creates it at first start)'])
+  rows.push(
+    [
+      'Claim',
+      cl.claimed
+        ? `claimed, id ${cl.claimId} [${cl.source}]`
+        : cl.claimId
+          ? `claim id ${cl.claimId} is unusable`
+          : cl.pending
+            ? `not claimed yet — pending: ${cl.pending.path} has a token${cl.pending.rooms ? ` (rooms ${cl.pending.rooms})` : ''}`
+            : 'not claimed',
+    ],
+    ['Machine GUID', cl.machineGuid ?? 'none yet (the agent creates it at first start)'],
+  )
   const keys = !cl.privateKey.file.exists
     ? 'no key pair'
     : `private ${cl.privateKey.file.mode} ${cl.privateKey.file.owner}${cl.privateKey.parses ? '' : ' (does not parse)'}, public ${cl.publicKey.file.exists ? (cl.keysMatch ? 'matches' : cl.keysMatch === false ? c.red('does NOT match') : 'unchecked') : 'missing'}`
