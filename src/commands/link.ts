@@ -5,8 +5,8 @@ import {BaseCommand} from '../cli/base-command.js'
 import {STEP_IDS, type StepId} from '../cloud/link-types.js'
 import {UserError} from '../base/errors.js'
 import {linkEmulator, linkNode, type LinkOptions} from '../services/link.js'
-import {progressLine, renderLink} from '../ui/link.js'
-import {type Outcome, printError} from '../ui/output.js'
+import {progressPrinter, renderLink} from '../ui/link.js'
+import type {Outcome} from '../ui/output.js'
 
 const seconds = (flag: string, text: string): number => {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim())
@@ -87,10 +87,7 @@ export default class Link extends BaseCommand {
       caFiles: flags.ca,
       force: flags.force,
       deadlineMs: seconds('deadline', flags.deadline),
-      onProgress(event) {
-        const line = json ? null : progressLine(event)
-        if (line) printError(line)
-      },
+      onProgress: json ? undefined : progressPrinter({emulator: flags.emulator, tty: Boolean(process.stderr.isTTY)}),
       only: steps(flags.only),
       proxy: flags.proxy,
       skip: steps(flags.skip),

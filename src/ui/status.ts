@@ -1,6 +1,6 @@
 import type {StatusReport} from '../services/status.js'
 
-import {colors} from './output.js'
+import {colors, keyValueRows, terminalWidth, wrapWords} from './output.js'
 
 const SUPPORT = {no: 'no', 'no-by-user-request': 'no, by user request', yes: 'yes'} as const
 
@@ -78,15 +78,17 @@ export function renderStatus(r: StatusReport): string {
   rows.push(['Running agent', agentText])
   if (r.serviceEnv.length > 0)
     rows.push(['Service env', r.serviceEnv.map(e => `${e.name}=${e.value} [${e.source}]`).join('; ')])
-  const width = Math.max(...rows.map(([k]) => k.length))
-  let out = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n'
+  const cols = terminalWidth()
+  const wrap = (text: string, indent: number) =>
+    cols ? wrapWords(text, cols - indent).join(`\n${' '.repeat(indent)}`) : text
+  let out = keyValueRows(rows, cols)
   if (r.findings.length > 0) {
     out +=
       '\n' +
       r.findings
         .map(
           f =>
-            `${f.level === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${f.message}${f.fix ? `\n     fix: ${f.fix}` : ''}`,
+            `${f.level === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${wrap(f.message, 5)}${f.fix ? `\n     fix: ${wrap(f.fix, 10)}` : ''}`,
         )
         .join('\n') +
       '\n'
@@ -99,7 +101,7 @@ export function renderStatus(r: StatusReport): string {
     'not-linked': c.yellow('NOT LINKED'),
     'offline-ok': c.green('OK (files)'),
   }[v.state]
-  out += `\n${head}: ${v.message}\n`
-  if (v.fix) out += `  Fix: ${v.fix}\n`
+  out += `\n${wrap(`${head}: ${v.message}`, 2)}\n`
+  if (v.fix) out += `  Fix: ${wrap(v.fix, 7)}\n`
   return out
 }
