@@ -13,6 +13,7 @@ import {compareVersions, parseVersion, type Version} from '../base/version.js'
 import type {Buildinfo} from '../agent/buildinfo.js'
 import {noAclk, readBuild} from './build-check.js'
 import {type ErrorCode, EXIT} from '../base/errors.js'
+import {CLONE_FIX} from '../cloud/errors.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -289,6 +290,13 @@ function compareAgentWithFiles(r: StatusReport): void {
       fix: 'check --agent-url and --lib-dir name the same agent; restart the agent if its GUID file was changed',
       level: 'warn',
       message: `the running agent's machine GUID is ${guid}, but the GUID file says ${r.claim.machineGuid}`,
+    })
+  const reason = run.cloud?.reason ?? ''
+  if (/already claimed|node id is invalid|invalid node id|ErrAlreadyClaimed|ErrInvalidNodeID/i.test(reason))
+    r.findings.push({
+      fix: CLONE_FIX,
+      level: 'warn',
+      message: `the agent reports "${reason}": Netdata Cloud knows another node with this identity (machine GUID ${r.claim.machineGuid ?? 'unknown'}) — a cloned machine?`,
     })
   const agentImpl = r.implementation.agent
   if (agentImpl && r.implementation.files && agentImpl !== r.implementation.files)

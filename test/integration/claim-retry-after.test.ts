@@ -68,3 +68,14 @@ test('Retry-After as seconds or an HTTP date; junk is ignored', () => {
   const d = retryAfter(new Date(Date.now() + 10_000).toUTCString())!
   assert.ok(d > 8000 && d <= 10_000, String(d))
 })
+
+test('item 19: Cloud 409 ErrAlreadyClaimed → the fix names the cloned-machine case and unclaim --regenerate-guid', async () => {
+  const emu = await startEmulator({faults: ['already-claimed'], tokens: [TOKEN]})
+  try {
+    const r = await claim(emu, V1, [])
+    assert.equal(r.code, 14, r.stdout + r.stderr)
+    assert.match(r.json.error.fix, /cloned from another node .* netdata-cloud unclaim --regenerate-guid --yes/)
+  } finally {
+    await emu.close()
+  }
+})
