@@ -4,7 +4,7 @@
 // agent's. So: find the netdata process whose binary and config dir are this install's, and use its own pipe
 // (NETDATA_PIPENAME in its environment); when that cannot be known, the caller does not reload.
 
-import {readFileSync, realpathSync} from 'node:fs'
+import {readFileSync, readlinkSync, realpathSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 
 import type {Install} from './install.js'
@@ -53,6 +53,14 @@ function processConfigDir(pid: number, proc: string, exe: string): null | string
   return defaultConfigDir(exe)
 }
 
+function exeOf(pid: number, proc: string): null | string {
+  try {
+    return readlinkSync(join(proc, String(pid), 'exe')).replace(/ \(deleted\)$/, '')
+  } catch {
+    return null
+  }
+}
+
 function parentPid(pid: number, proc: string): number {
   return Number(/^PPid:\s+(\d+)/m.exec(read(join(proc, String(pid), 'status')) ?? '')?.[1] ?? 0)
 }
@@ -71,13 +79,14 @@ function processEnv(pid: number, proc: string): Record<string, string> {
 export function findInstallAgent(install: Install, proc = '/proc'): InstallAgent {
   if (!install.netdata) return {state: 'unknown', why: 'no netdata binary for this install'}
   const all = netdataPids(null, proc)
-  const mine = netdataPids(install, proc)
-    .map(pid => ({configDir: processConfigDir(pid, proc, install.netdata!), pid}))
+  // the config dir is what makes an agent this install's (the binary may be reached through a wrapper or a link)
+  const mine = all
+    .map(pid => ({configDir: processConfigDir(pid, proc, exeOf(pid, proc) ?? install.netdata!), pid}))
     .filter(p => p.configDir !== null && real(p.configDir) === real(install.configDir))
   if (mine.length === 0)
     return {
       state: 'not-running',
-      why: `no running ${install.netdata} with config dir ${install.configDir}${all.length > 0 ? ` (${all.length} other netdata process${all.length === 1 ? '' : 'es'} running: not this install's)` : ''}`,
+      why: `no running agent with config dir ${install.configDir}${all.length > 0 ? ` (${all.length} other netdata process${all.length === 1 ? '' : 'es'} running: not this install's)` : ''}`,
     }
   // netdata forks (spawn server, plugins keep another comm): the lowest pid with our config is the daemon
   const agent = mine.sort((a, b) => a.pid - b.pid)[0]

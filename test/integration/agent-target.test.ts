@@ -53,7 +53,7 @@ test('with an unrelated agent running: claim/unclaim/disable --restart on anothe
       assert.equal(claimed.code, 0, claimed.stdout + claimed.stderr)
       const told = claimed.json.result.agent
       assert.equal(told.state, 'not-running', JSON.stringify(told))
-      assert.match(told.messages.join(' '), new RegExp(`no running /usr/sbin/netdata with config dir ${l.etc}`))
+      assert.match(told.messages.join(' '), new RegExp(`no running agent with config dir ${l.etc}`))
       assert.doesNotMatch(told.messages.join(' '), /cannot be claimed/)
 
       const un = await cli(['unclaim', ...l.flags, '--netdata', '/usr/sbin/netdata', '--yes', '--json'])
