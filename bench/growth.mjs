@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 
 import {stats} from './measure.mjs'
 
-const REAL = fileURLToPath(new URL('../../shared/fixtures/netdata-1.37.1-debian/netdata.conf', import.meta.url))
+const REAL = fileURLToPath(new URL('../test/fixtures/netdata-1.37.1-debian/netdata.conf', import.meta.url))
 
 export async function growth({factors = [1, 10, 100], minMs = 300, maxReps = 200} = {}) {
   const {tsImport} = await import('tsx/esm/api')

@@ -22,5 +22,7 @@ if (
 } else {
   const {loadBundle} = await import('./load-bundle.js')
   const {exports: cli} = loadBundle(fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url)))
-  await cli.execute({dir: import.meta.url})
+  // no user plugins: oclif would read <dataDir>/package.json, i.e. $HOME/.local/share/netdata-cloud, and under `sudo`
+  // without -H (non-root with HOME=/root) it warns EACCES about a file this CLI never uses
+  await cli.execute({loadOptions: {root: fileURLToPath(new URL('..', import.meta.url)), userPlugins: false}})
 }

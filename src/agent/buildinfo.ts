@@ -247,10 +247,8 @@ function parseBuildinfoJson(text: string, source: string): Buildinfo {
     doc = JSON.parse(text)
   } catch {
     try {
+      // the repair is reported as `json: repaired` (the caller's row), not as an unrecognised line
       doc = JSON.parse(repairBuildinfoJson(text))
-      unrecognised.push(
-        '(note) the JSON was invalid as printed (missing commas, as v1.33–v1.40 print it) and was repaired',
-      )
     } catch (error) {
       throw new UserError(
         'badInput',

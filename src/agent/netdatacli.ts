@@ -5,8 +5,14 @@ import {runBinary} from './run-binary.js'
 export type CliAnswer =
   {state: 'failed'; message: string} | {state: 'no-agent'; message: string} | {state: 'ok'; output: string}
 
-export async function netdatacli(binary: string, command: string[], timeoutMs = 5000): Promise<CliAnswer> {
-  const r = await runBinary(binary, command, {timeoutMs})
+export async function netdatacli(
+  binary: string,
+  command: string[],
+  timeoutMs = 5000,
+  /** the agent's own pipe (NETDATA_PIPENAME / NETDATA_RUN_DIR of its process): see agent-process.ts */
+  env: Record<string, string> = {},
+): Promise<CliAnswer> {
+  const r = await runBinary(binary, command, {env, timeoutMs})
   if (r.failed) return {message: `${binary}: ${r.failed}`, state: 'no-agent'}
   if (r.timedOut) return {message: `${binary} ${command[0]}: no answer in ${timeoutMs} ms`, state: 'no-agent'}
   if (r.exitCode === 0) return {output: r.stdout, state: 'ok'}

@@ -4,6 +4,8 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {delimiter, join} from 'node:path'
 
+import {type AgentView, readAgentView} from './api.js'
+import type {Install} from './install.js'
 import {runBinary} from './run-binary.js'
 
 export type RestartMethod = 'none' | 'service' | 'systemd'
@@ -78,4 +80,71 @@ export async function restartAgent(host: RestartHost = {}): Promise<RestartOutco
     r.failed ??
     (r.timedOut ? 'timed out after 60 s' : `exit ${r.exitCode}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? ''}`)
   return {...plan, message: `${plan.command.join(' ')} failed (${why})`, ok: false}
+}
+
+/** Is this install the one the host's `netdata` service runs (its binary, config and lib dirs at their defaults)? */
+export function serviceRunsInstall(install: Install): {yes: boolean; why: string} {
+  const named = (['configDir', 'libDir', 'netdata', 'root'] as const).filter(
+    k => install.sources[k] === 'flag' || install.sources[k] === 'env',
+  )
+  const system =
+    install.netdata === '/usr/sbin/netdata' ||
+    install.netdata === '/opt/netdata/bin/netdata' ||
+    install.netdata === '/opt/netdata/usr/sbin/netdata'
+  if (install.kind === 'custom' || named.some(k => k === 'configDir' || k === 'libDir') || !system)
+    return {
+      why: `the host's netdata service runs the system install, not this one (${install.netdata ?? 'no binary'}, config ${install.configDir}, lib ${install.libDir})`,
+      yes: false,
+    }
+  return {why: `${install.netdata} with ${install.configDir} is the system install`, yes: true}
+}
+
+export interface InstallRestart {
+  ok: boolean
+  /** what was run, when something was */
+  command?: string[]
+  message: string
+}
+
+/**
+ * Restart the agent of this install (only when the host's service runs it), then wait until its API answers and
+ * `check` finds the new value there. A restart that fails, or an agent that does not come back with the value, is
+ * not ok.
+ */
+export async function restartInstallAgent(
+  install: Install,
+  check: (view: AgentView) => null | string = () => null,
+  options: {host?: RestartHost; waitMs?: number} = {},
+): Promise<InstallRestart> {
+  const runs = serviceRunsInstall(install)
+  if (!runs.yes)
+    return {
+      message: `not restarted: ${runs.why}; restart this install's agent yourself`,
+      ok: false,
+    }
+  const r = await restartAgent(options.host)
+  if (!r.ok) return {command: r.command, message: r.message ?? 'restart failed', ok: false}
+  const waitMs = options.waitMs ?? 30_000
+  const started = Date.now()
+  let last = 'no answer yet'
+  while (Date.now() - started < waitMs) {
+    const view = await readAgentView(install.agentUrl, 2000)
+    if (view.reachable) {
+      const wrong = check(view)
+      if (!wrong)
+        return {
+          command: r.command,
+          message: `restarted with ${r.command.join(' ')} (${r.why}); the agent answers at ${install.agentUrl} after ${Date.now() - started} ms`,
+          ok: true,
+        }
+      last = wrong
+    } else last = view.problem?.message ?? 'unreachable'
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+
+  return {
+    command: r.command,
+    message: `${r.command.join(' ')} ran, but the agent did not come back with the change within ${waitMs / 1000} s (${last})`,
+    ok: false,
+  }
 }

@@ -19,7 +19,11 @@ export interface RunResult {
 export function runBinary(
   file: string,
   args: string[],
-  options: {timeoutMs?: number; input?: string} = {},
+  options: {
+    timeoutMs?: number
+    input?: string
+    /** added to the environment (e.g. NETDATA_PIPENAME) */ env?: Record<string, string>
+  } = {},
 ): Promise<RunResult> {
   const started = logStart()
   return new Promise(resolve => {
@@ -28,7 +32,7 @@ export function runBinary(
       args,
       {
         encoding: 'utf8',
-        env: {...process.env, LANG: 'C', LC_ALL: 'C'},
+        env: {...process.env, ...options.env, LANG: 'C', LC_ALL: 'C'},
         killSignal: 'SIGKILL',
         maxBuffer: 16 * 1024 * 1024,
         timeout: options.timeoutMs ?? 5000,

@@ -185,3 +185,34 @@ export function readServiceEnvironment(
 
   return options.reveal ? out : out.map(v => ({...v, value: maskValue(v.name, v.value)}))
 }
+
+/**
+ * Where a service variable comes from, and how to remove it there: a unit or drop-in `Environment=` line, an
+ * environment file line (/etc/default/netdata, EnvironmentFile=), or only the running process (whoever started it).
+ */
+export function whereSet(vars: ServiceEnvVar[]): {where: string; fix: string} {
+  const files = vars.filter(v => !v.source.startsWith('/proc/'))
+  const procs = vars.filter(v => v.source.startsWith('/proc/'))
+  const name = vars[0]?.name ?? 'the variable'
+  if (files.length === 0) {
+    const where = procs.map(v => v.source).join(', ') || "the agent's environment"
+    return {
+      fix: `it is in no unit, drop-in or /etc/default file: it came from whoever started the agent (a shell, a container's -e, a supervisor); start the agent without ${name} (check: systemctl cat netdata; ps -o pid,args -C netdata)`,
+      where: `only the running agent's environment (${where})`,
+    }
+  }
+
+  const steps = files.map(v => {
+    const m = /^(.*):(\d+)$/.exec(v.source)
+    const file = m?.[1] ?? v.source
+    const line = m?.[2]
+    return /\.service$|\.service\.d\//.test(file)
+      ? `delete ${name}=… from the Environment= line ${line ?? ''} of ${file}`.replace('  ', ' ')
+      : `delete line ${line ?? '?'} (${name}=…) of ${file}`
+  })
+  const systemd = files.some(v => /\.service(\.d\/[^:]*)?:\d+$/.test(v.source))
+  return {
+    fix: `${steps.join('; ')}; then ${systemd ? 'systemctl daemon-reload && ' : ''}systemctl restart netdata (or: service netdata restart)`,
+    where: files.map(v => v.source).join(', '),
+  }
+}

@@ -28,6 +28,7 @@ export const EXIT = {
   locked: 30,
   timeout: 31,
   alreadyClaimed: 32,
+  restartFailed: 33,
 } as const
 
 export type ErrorCode = keyof typeof EXIT
@@ -59,6 +60,7 @@ export const EXIT_MEANING: Record<ErrorCode, string> = {
   locked: 'another netdata-cloud run holds the lock on this node',
   timeout: 'a step did not finish in its time limit',
   alreadyClaimed: 'claim: the node is already claimed (nothing was changed; --force to claim again)',
+  restartFailed: 'the change was written, but the agent was not restarted or did not come back with it',
 }
 
 /** A failure the user can fix. `fix` is one line saying how; `ref` points to docs or the file:line involved. */

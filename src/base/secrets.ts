@@ -11,7 +11,9 @@ export function registerSecret(value: string | undefined): void {
 /** `****` plus the last 4 characters at most. */
 export function mask(value: string | undefined): string {
   if (!value) return ''
-  return value.length <= 8 ? '****' : '****' + value.slice(-4)
+  // the tail shown is of the value without control characters: a mask never carries an escape sequence to a terminal
+  const clean = value.replace(/[\u0000-\u001F\u007F-\u009F]/g, '')
+  return clean.length <= 8 ? '****' : '****' + clean.slice(-4)
 }
 
 export function redactSecrets(text: string): string {

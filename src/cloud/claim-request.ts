@@ -117,8 +117,21 @@ export async function sendClaimRequest(send: ClaimSend): Promise<{
           response,
           retried,
         }
-      if (last || !answer.retryable || !policy.retryAnswers) throw withAttempts(claimAnswerError(answer, url), retried)
+      const retryAfterMs = retryAfter(response.headers['retry-after'])
+      // Cloud said when to come back: wait that long (up to a minute), and name it when giving up
+      const tooLong = retryAfterMs !== null && retryAfterMs > MAX_RETRY_AFTER_MS
+      if (last || !answer.retryable || !policy.retryAnswers || tooLong)
+        throw withAttempts(withRetryAfter(claimAnswerError(answer, url), retryAfterMs), retried)
       failure = answer.message
+      if (retryAfterMs !== null) {
+        const wait = Math.max(policy.delayMs(attempt), retryAfterMs)
+        retried.push({claimId, outcome: failure, waitedMs: wait})
+        send.progress(
+          `${failure}: Netdata Cloud asks to retry after ${retryAfterMs / 1000} s (Retry-After): trying again in ${wait} ms`,
+        )
+        await sleep(wait)
+        continue
+      }
     }
 
     const wait = policy.delayMs(attempt)
@@ -126,6 +139,31 @@ export async function sendClaimRequest(send: ClaimSend): Promise<{
     send.progress(`${failure}: trying again in ${wait} ms`)
     await sleep(wait)
   }
+}
+
+const MAX_RETRY_AFTER_MS = 60_000
+
+/** `Retry-After: SECONDS` or an HTTP date, in milliseconds from now; null when absent or unreadable. */
+export function retryAfter(value: string | undefined): null | number {
+  if (!value) return null
+  const text = value.trim()
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now())
+}
+
+/** The fix of a failed answer says the time Cloud gave, instead of "a few minutes". */
+function withRetryAfter(error: UserError, ms: null | number): UserError {
+  if (ms === null) return error
+  const s = Math.ceil(ms / 1000)
+  return new UserError(error.code, `${error.message}; Netdata Cloud asks to retry after ${s} s (Retry-After)`, {
+    cause: error.cause,
+    fix: `try again in ${s} s (Netdata Cloud's Retry-After)${error.fix ? `; ${error.fix.replace(/^try again in a few minutes;?\s*/, '')}` : ''}`.replace(
+      /; $/,
+      '',
+    ),
+    ref: error.ref,
+  })
 }
 
 /** A failed claim says how many attempts it took. */

@@ -49,6 +49,10 @@ export interface Known {
   retryable: boolean
 }
 
+/** A copied VM or disk keeps the machine GUID (and claim id) of the node it was copied from: Cloud then sees two. */
+export const CLONE_FIX =
+  'if this machine was cloned from another node (a copied VM, disk or container image: the same machine GUID), give it its own identity: netdata-cloud unclaim --regenerate-guid --yes, then claim again'
+
 export const BY_KEY: Record<string, Known> = {
   ErrForbidden: {
     code: 'claimRejected',
@@ -59,7 +63,7 @@ export const BY_KEY: Record<string, Known> = {
   },
   ErrInvalidNodeID: {
     code: 'claimRejected',
-    fix: 'pass a UUID with --id, or let netdata-cloud pick one (omit --id)',
+    fix: `pass a UUID with --id, or let netdata-cloud pick one (omit --id); without --id, Cloud refuses this node's identity: ${CLONE_FIX}`,
     message: 'Netdata Cloud rejected the node id (claim id): not a valid UUID (422 ErrInvalidNodeID)',
     retryable: false,
     scriptExit: 8,
@@ -87,7 +91,7 @@ export const BY_KEY: Record<string, Known> = {
   },
   ErrAlreadyClaimed: {
     code: 'claimRejected',
-    fix: 'Cloud holds this claim id with another key: claim with a new id (netdata-cloud claim --force, which picks a fresh one, or --id $(uuidgen)); remove the stale node in the Cloud UI',
+    fix: `Cloud holds this claim id with another key: claim with a new id (netdata-cloud claim --force, which picks a fresh one, or --id $(uuidgen)); remove the stale node in the Cloud UI; ${CLONE_FIX}`,
     message: 'Netdata Cloud says this node id is already claimed, with different credentials (409 ErrAlreadyClaimed)',
     retryable: false,
     scriptExit: 13,

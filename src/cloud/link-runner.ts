@@ -23,6 +23,7 @@ export async function runSteps(steps: Step[], ctx: LinkContext, options: RunOpti
   const selected = selection(steps, options)
   const records: StepRecord[] = []
   const outcome = new Map<StepId, StepRecord['status']>()
+  const notApplicable = new Set<StepId>()
   const deadline = Date.now() + options.deadlineMs
   for (const step of steps) {
     let target = ''
@@ -32,7 +33,9 @@ export async function runSteps(steps: Step[], ctx: LinkContext, options: RunOpti
 
     const started = Date.now()
     let result: StepResult
-    const missing = step.needs.find(n => byId.has(n) && outcome.get(n) !== 'PASS' && outcome.get(n) !== 'WARN')
+    const missing = step.needs.find(
+      n => byId.has(n) && outcome.get(n) !== 'PASS' && outcome.get(n) !== 'WARN' && !notApplicable.has(n),
+    )
     if (!selected.has(step.id)) {
       result = {detail: options.only ? 'not selected (--only)' : 'not run (--skip)', status: 'SKIP'}
     } else if (missing) {
@@ -68,6 +71,8 @@ export async function runSteps(steps: Step[], ctx: LinkContext, options: RunOpti
       target: result.target ?? target,
     }
     outcome.set(step.id, record.status)
+    if (result.notApplicable) notApplicable.add(step.id)
+    delete (record as Partial<StepResult>).notApplicable
     records.push(record)
     options.onProgress?.({phase: 'end', record})
   }

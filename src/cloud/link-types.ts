@@ -25,6 +25,8 @@ export interface StepResult {
   ref?: string
   /** the failure class (errors.ts) of a FAIL; decides the exit status */
   code?: ErrorCode
+  /** SKIP because this era has no such step: the steps that need it still run (e.g. /env before v1.31) */
+  notApplicable?: boolean
 }
 
 export interface StepRecord extends StepResult {

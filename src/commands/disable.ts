@@ -1,5 +1,6 @@
 import {discoverInstall} from '../agent/install.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {EXIT} from '../base/errors.js'
 import {toggleCloud} from '../services/toggle-cloud.js'
 import {renderToggle} from '../ui/config-change.js'
 import type {Outcome} from '../ui/output.js'
@@ -25,7 +26,7 @@ export default class Disable extends BaseCommand {
     })
     const {warnings, ...result} = r
     return {
-      exitCode: 0,
+      exitCode: r.restart === 'failed' ? EXIT.restartFailed : 0,
       render: () => renderToggle(r),
       result,
       warnings,

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {discoverInstall} from '../agent/install.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {EXIT} from '../base/errors.js'
 import {toggleCloud} from '../services/toggle-cloud.js'
 import {renderToggle} from '../ui/config-change.js'
 import type {Outcome} from '../ui/output.js'
@@ -43,7 +44,13 @@ export default class Enable extends BaseCommand {
     })
     const {warnings, ...result} = r
     return {
-      exitCode: 0,
+      // the file says on, but NETDATA_DISABLE_CLOUD keeps the link off: not a success
+      exitCode:
+        r.restart === 'failed'
+          ? EXIT.restartFailed
+          : r.overriddenBy?.what === 'NETDATA_DISABLE_CLOUD'
+            ? EXIT.cloudDisabled
+            : 0,
       render: () => renderToggle(r),
       result,
       warnings,

@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {discoverInstall} from '../agent/install.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {EXIT} from '../base/errors.js'
 import {showImplementation, switchImplementation} from '../services/switch-implementation.js'
 import {renderImplementation, renderSwitch} from '../ui/config-change.js'
 import type {Outcome} from '../ui/output.js'
@@ -44,7 +45,7 @@ export default class Implementation extends BaseCommand {
     })
     const {warnings, ...result} = r
     return {
-      exitCode: 0,
+      exitCode: r.restart === 'failed' ? EXIT.restartFailed : 0,
       render: () => renderSwitch(r),
       result,
       warnings,

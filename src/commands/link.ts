@@ -6,7 +6,7 @@ import {STEP_IDS, type StepId} from '../cloud/link-types.js'
 import {UserError} from '../base/errors.js'
 import {linkEmulator, linkNode, type LinkOptions} from '../services/link.js'
 import {readProxyOption} from '../services/proxy-option.js'
-import {progressLine, renderLink} from '../ui/link.js'
+import {progressPrinter, renderLink} from '../ui/link.js'
 import {type Outcome, printError} from '../ui/output.js'
 
 const seconds = (flag: string, text: string): number => {
@@ -73,6 +73,9 @@ export default class Link extends BaseCommand {
       description:
         'do the MQTT CONNECT even when the running agent is online (its session is taken over; it reconnects by itself)',
     }),
+    force: Flags.boolean({
+      description: 'walk even when the agent build has no ACLK (it cannot link; this tests the network path only)',
+    }),
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation (--take-over)'}),
     'as-version': Flags.string({
       description: 'walk as this agent version would (era: /env path, MQTT 3.1.1 or 5, topics)',
@@ -89,11 +92,9 @@ export default class Link extends BaseCommand {
     const options: LinkOptions = {
       asVersion: flags['as-version'],
       caFiles: flags.ca,
+      force: flags.force,
       deadlineMs: seconds('deadline', flags.deadline),
-      onProgress(event) {
-        const line = json ? null : progressLine(event)
-        if (line) printError(line)
-      },
+      onProgress: json ? undefined : progressPrinter({emulator: flags.emulator, tty: Boolean(process.stderr.isTTY)}),
       only: steps(flags.only),
       proxy: proxy.proxy,
       skip: steps(flags.skip),

@@ -75,7 +75,7 @@ export default class Unclaim extends BaseCommand {
 
     const result = await applyUnclaim(plan, options)
     return {
-      exitCode: result.restart.state === 'failed' ? EXIT.agentUnreachable : 0,
+      exitCode: result.restart.state === 'failed' ? EXIT.restartFailed : 0,
       render: () => renderUnclaim(result),
       result,
       warnings: [],

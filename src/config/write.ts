@@ -99,6 +99,21 @@ const TEMP_RE = /^\..+\.netdata-cloud-[\da-f]+\.tmp$/
 
 export {isTrustedDirectory} from './read.js'
 
+/**
+ * The directory's lock, for writing `target`: when the lock file itself cannot be created (read-only file system, disk
+ * full), the error names the file the user asked to change, not the lock's temp file.
+ */
+function lockFor(dir: string, target: string, waitMs?: number): ReturnType<typeof acquireLock> {
+  try {
+    return acquireLock(dir, {waitMs})
+  } catch (error) {
+    const code = errnoCode((error as Error).cause)
+    if (error instanceof UserError && error.code === 'writeFailed' && code)
+      throw writeError(target, (error as Error).cause)
+    throw error
+  }
+}
+
 export function writeError(path: string, error: unknown, action = 'write'): UserError {
   if (error instanceof UserError) return error
   const code = errnoCode(error)
@@ -486,7 +501,7 @@ export function writeFileAtomically(path: string, content: Buffer | string, opti
     dir = resolveDirectory(dirname(target))
   } else if (options.createDir) repairDirectory(dir.real, options.createDir)
 
-  const lock = acquireLock(dir.real, {waitMs: options.lockWaitMs})
+  const lock = lockFor(dir.real, target, options.lockWaitMs)
   try {
     return writeInDirectory(dir, basename(target), target, content, options)
   } finally {
@@ -639,7 +654,7 @@ export function updateFileAtomically(
   if (dir.missing || options.dryRun) return run()
   // read once before locking, so an unreadable or invalid file is reported as itself, not as a lock problem
   readFileForEdit(target, {what: options.what})
-  const lock = acquireLock(dir.real, {waitMs: options.lockWaitMs})
+  const lock = lockFor(dir.real, target, options.lockWaitMs)
   try {
     if (options.createDir) repairDirectory(dir.real, options.createDir) // even when the file stays as it is
     return run()

@@ -17,7 +17,7 @@ export interface BuildinfoReport extends Buildinfo {
 }
 
 export async function buildinfoFromFile(file: string): Promise<BuildinfoReport> {
-  const text = file === '-' ? readStdin() : readTextFile(file, 'buildinfo file', 4 * 1024 * 1024, {badText: 'badInput'})
+  const text = file === '-' ? readStdin() : readInputFile(file)
   if (text === null) throw new UserError('badInput', `${file}: no such file`)
   if (text.trim() === '')
     throw new UserError('badInput', `${file === '-' ? 'stdin' : file}: empty input, no buildinfo in it`)
@@ -75,6 +75,20 @@ function jsonState(text: string): BuildinfoReport['json'] {
     } catch {
       return 'invalid'
     }
+  }
+}
+
+/** --file is an input, not one of the agent's config files: a directory or a binary is bad input (18), not 16. */
+function readInputFile(file: string): null | string {
+  try {
+    return readTextFile(file, 'buildinfo file', 4 * 1024 * 1024, {badText: 'badInput'})
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'invalidConfig')
+      throw new UserError('badInput', `--file ${error.message}`, {
+        cause: error,
+        fix: 'give the saved output of `netdata -W buildinfo` (or - for stdin)',
+      })
+    throw error
   }
 }
 

@@ -6,6 +6,8 @@
 // Every refusal that does not need the network comes first, so a refused claim writes nothing.
 // The token lives in this process only: never on a command line, in a child's environment, or in a temp file.
 
+import {dirname, join} from 'node:path'
+
 import {agentFileOwners} from '../agent/accounts.js'
 import {readCloudSettings} from '../agent/cloud-settings.js'
 import {cloudPaths} from '../agent/cloud-paths.js'
@@ -107,6 +109,15 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
     v2: agent.v2,
   })
   const warnings: Warning[] = settings.warnings.map(message => ({message}))
+  if (method === 'v2-claim.conf' && options.caFile) {
+    // claim.conf has no CA key: the agent claims with its own store (cloud.d/trusted.pem when present)
+    const trusted = join(dirname(paths.cloudConf), 'trusted.pem')
+    warnings.push({
+      fix: `add --direct to send the claim request from netdata-cloud with this CA, or copy it to ${trusted}`,
+      message: `--ca ${options.caFile} is not passed on: claim.conf has no CA setting, and the v2 agent claims with its own CA store (${trusted} when present)`,
+    })
+  }
+
   if (identity.claimId.value && !options.force) {
     throw new UserError(
       'alreadyClaimed',

@@ -23,6 +23,7 @@ import type {AgentLinkView, LinkContext, LinkSettings, Sourced, Step, StepId, St
 import {parseProxy} from '../cloud/proxy-tunnel.js'
 import {readTextFile} from '../config/read.js'
 import {EXIT, UserError} from '../base/errors.js'
+import {noAclk, readBuild} from './build-check.js'
 
 export const LINK_STEPS: Step[] = [
   settingsStep,
@@ -48,6 +49,8 @@ export interface LinkOptions {
   only?: StepId[]
   skip?: StepId[]
   takeOver?: boolean
+  /** walk even when the build has no ACLK (the walk then tests the network only: this agent cannot link) */
+  force?: boolean
   onProgress?: RunOptions['onProgress']
 }
 
@@ -282,12 +285,12 @@ export async function walk(
   const claimed = Boolean(settings.claimId.value)
   const exitCode = failed
     ? EXIT[failed.code ?? 'bug']
-    : claimed || !records.some(r => r.id === 'env' && r.status !== 'SKIP')
+    : claimed || !records.some(r => r.id === 'env' && (r.status !== 'SKIP' || r.detail.startsWith('not asked')))
       ? 0
       : EXIT.notClaimed
   const ms = Date.now() - started
   const count = (s: string) => records.filter(r => r.status === s).length
-  const tally = `${count('PASS')} pass, ${count('WARN')} warn, ${count('FAIL')} fail, ${count('SKIP')} skip in ${ms} ms; ${ctx.roundTrips} round trips, ${ctx.connections} TLS connection${ctx.connections === 1 ? '' : 's'}`
+  const tally = `${count('PASS')} pass, ${count('WARN')} warn, ${count('FAIL')} fail, ${count('SKIP')} skip in ${ms} ms; ${ctx.roundTrips} round trip${ctx.roundTrips === 1 ? '' : 's'}, ${ctx.connections} TLS connection${ctx.connections === 1 ? '' : 's'}`
   let summary: string
   if (failed)
     summary = `FAIL at ${failed.id}: ${failed.detail.split('; ')[0]} (exit ${exitCode}, ${failed.code}) — ${tally}`
@@ -325,7 +328,15 @@ export async function walk(
 }
 
 export async function linkNode(install: Install, options: LinkOptions): Promise<LinkReport> {
+  requireInstall(install)
+  // a build without ACLK cannot link: say so first (exit 11), and walk the network only when asked to (--force)
+  const cannot = noAclk(await readBuild(install, 3000), install)
+  if (cannot && !options.force)
+    throw new UserError('noAclk', cannot.message, {
+      fix: `${cannot.fix}; to test the network path anyway: netdata-cloud link --force`,
+    })
   const {agentView, settings} = await nodeSettings(install, options)
+  if (cannot) settings.warnings.unshift(`${cannot.message}: the agent cannot link; walking anyway (--force)`)
   return walk(settings, agentView, LINK_STEPS, options)
 }
 

@@ -9,12 +9,13 @@ import {type CloudSettings, readCloudSettings} from '../agent/cloud-settings.js'
 import {redactUrl} from '../base/secrets.js'
 import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
-import {runBinary} from '../agent/run-binary.js'
-import {maskValue, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
-import {parseVersion, type Version} from '../base/version.js'
-import {type Buildinfo, parseBuildinfo} from '../agent/buildinfo.js'
+import {maskValue, readServiceEnvironment, type ServiceEnvVar, whereSet} from '../agent/service-env.js'
+import {compareVersions, parseVersion, type Version} from '../base/version.js'
+import type {Buildinfo} from '../agent/buildinfo.js'
+import {noAclk, readBuild} from './build-check.js'
 import {type ErrorCode, EXIT} from '../base/errors.js'
 import {type CloudOptionState, describeCloudOptions} from '../agent/cloud-options.js'
+import {CLONE_FIX} from '../cloud/errors.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -67,6 +68,10 @@ export interface StatusReport {
     default: null | string
     available: string[]
     eraRule: string
+    /** what the build and netdata.conf imply the agent runs */
+    files: null | string
+    /** what the running agent reports (/api/v1/info aclk-implementation), when it does */
+    agent: null | string
   }
   claim: {
     claimed: boolean
@@ -78,10 +83,19 @@ export interface StatusReport {
     publicKey: Identity['publicKey']
     keysMatch: boolean | null
     machineGuid: null | string
+    /** v2: claim.conf with a token the agent has not claimed with yet (the token itself is never in the report) */
+    pending: null | {path: string; url: null | string; rooms: null | string}
   }
   /** netdata.conf [cloud] options: effective value, source, and what this era does with each (ignored keys said) */
   cloudOptions: CloudOptionState[]
-  running: AgentView & {online: boolean | null; state?: string}
+  running: AgentView & {
+    online: boolean | null
+    state?: string
+    /** the claim id the running agent holds (/api/v1/aclk claimed-id, v2/v3 cloud.claim_id, info mirrored host) */
+    claimId?: null | string
+  }
+  /** the running agent compared with the files: what differs (claim id, version, machine GUID, implementation) */
+  mismatches: Array<{what: 'claimId' | 'implementation' | 'machineGuid' | 'version'; agent: string; files: string}>
   /** cloud-related variables in the agent's service environment, secrets masked */
   serviceEnv: ServiceEnvVar[]
   findings: Finding[]
@@ -101,27 +115,17 @@ const IMPLEMENTATION_RULE = {
 const LINK_VARIABLES =
   /^(NETDATA_DISABLE_CLOUD|NETDATA_CLAIM_\w+|NETDATA_EXTRA_CLAIM_OPTS|https?_proxy|socks_proxy|no_proxy|SSL_CERT_(FILE|DIR))$/
 
-async function statusBuildinfo(install: Install): Promise<Buildinfo | null> {
-  if (!install.netdata) return null
-  const text = await runBinary(install.netdata, ['-W', 'buildinfo'])
-  if (text.exitCode !== 0 || text.failed) return null
-  try {
-    const b = parseBuildinfo(text.stdout, `${install.netdata} -W buildinfo`)
-    // every era's text carries the version; ask `-v` only when it does not (one process less on the common path)
-    if (!b.version) b.version = /netdata (v\S+)/.exec((await runBinary(install.netdata, ['-v'])).stdout)?.[1] ?? null
-    return b
-  } catch {
-    return null
-  }
-}
-
 export async function getStatus(
   install: Install,
-  options: {offline?: boolean; timeoutMs?: number} = {},
+  options: {
+    offline?: boolean
+    timeoutMs?: number
+    /** where /etc and /proc are read from (tests) */ systemRoot?: string
+  } = {},
 ): Promise<StatusReport> {
   requireInstall(install)
   const [build, running] = await Promise.all([
-    statusBuildinfo(install),
+    readBuild(install),
     options.offline
       ? Promise.resolve<AgentView>({reachable: false})
       : readAgentView(install.agentUrl, options.timeoutMs ?? 3000),
@@ -129,7 +133,10 @@ export async function getStatus(
   const versionText = build?.version ?? running.version ?? null
   const version: null | Version = versionText ? parseVersion(versionText) : null
   // read once (units, drop-ins, /proc): real values resolve the proxy, masked ones are shown
-  const revealed = readServiceEnvironment(install, {reveal: true})
+  const revealed = readServiceEnvironment(install, {
+    reveal: true,
+    ...(options.systemRoot ? {proc: `${options.systemRoot}/proc`, root: options.systemRoot} : {}),
+  })
   const agentEnv = Object.fromEntries(revealed.map(v => [v.name, v.value]))
   const serviceEnv = revealed
     .filter(v => LINK_VARIABLES.test(v.name))
@@ -142,11 +149,15 @@ export async function getStatus(
   })
   const findings: Finding[] = settings.warnings.map(message => ({level: 'warn', message}))
   for (const note of install.notes) findings.push({level: 'warn', message: note})
-  for (const v of serviceEnv.filter(e => e.name.startsWith('NETDATA_CLAIM_'))) {
+  const v2 = settings.rules.claim === 'claim.conf'
+  for (const name of new Set(serviceEnv.filter(e => e.name.startsWith('NETDATA_CLAIM_')).map(e => e.name))) {
+    const where = whereSet(serviceEnv.filter(e => e.name === name))
     findings.push({
-      fix: `remove it from ${v.source} once the node is claimed`,
+      fix: v2 ? `once the node is claimed: ${where.fix}` : `it has no effect here; to clean up: ${where.fix}`,
       level: 'warn',
-      message: `${v.name} is set in the agent's environment (${v.source}): v2 agents claim from it at start`,
+      message: v2
+        ? `${name} is set for the agent (${where.where}): v2 agents claim from it at start when not claimed`
+        : `${name} is set for the agent (${where.where}): ${settings.rules.name} agents do not read it (only the v1 Docker entrypoint claims from NETDATA_CLAIM_TOKEN + NETDATA_CLAIM_URL, when claimed_id is missing)`,
     })
   }
 
@@ -193,6 +204,14 @@ export async function getStatus(
       cloudDir: identity.cloudDir,
       keysMatch: identity.keysMatch,
       machineGuid: identity.machineGuid,
+      pending:
+        v2 && settings.claimConf?.get('global', 'token')?.value
+          ? {
+              path: settings.paths.claimConf,
+              rooms: settings.claimConf.get('global', 'rooms')?.value ?? null,
+              url: settings.claimConf.get('global', 'url')?.value ?? null,
+            }
+          : null,
       privateKey: identity.privateKey,
       publicKey: identity.publicKey,
       source: identity.claimId.source,
@@ -221,15 +240,82 @@ export async function getStatus(
       available: build?.aclk.implementations ?? [],
       configured: implSetting ? {line: implSetting.line, value: implSetting.value} : null,
       default: build?.aclk.default ?? null,
+      agent: running.info?.aclkImplementation ?? null,
       eraRule: IMPLEMENTATION_RULE[settings.rules.implementationKey],
+      files: filesImplementation(build, implSetting?.value, settings.rules.implementationKey),
     },
+    mismatches: [],
     offline: Boolean(options.offline),
-    running: {...running, online, state: running.cloud?.status},
+    running: {...running, claimId: agentClaimId(running), online, state: running.cloud?.status},
     serviceEnv,
     verdict: {code: 'ok', message: '', state: 'linked'},
   }
-  report.verdict = decide(report, identity)
+  compareAgentWithFiles(report)
+  report.verdict = decide(report, identity, build, install)
   return report
+}
+
+function agentClaimId(view: AgentView): null | string | undefined {
+  if (!view.reachable) return undefined
+  const id = (view.aclk?.['claimed-id'] as null | string | undefined) ?? view.cloud?.claim_id ?? view.info?.claimId
+  return typeof id === 'string' && id.trim() !== '' ? id.trim() : id === null ? null : undefined
+}
+
+function filesImplementation(
+  build: Buildinfo | null,
+  configured: string | undefined,
+  rule: keyof typeof IMPLEMENTATION_RULE,
+): null | string {
+  if (!build || build.aclk.implementations.length === 0) return null
+  if (rule === 'honoured' && configured && (build.aclk.implementations as string[]).includes(configured))
+    return configured
+  return build.aclk.default
+}
+
+/** The running agent's own identity and version against the files': an agent not restarted after a change differs. */
+function compareAgentWithFiles(r: StatusReport): void {
+  const run = r.running
+  if (!run.reachable) return
+  const add = (what: StatusReport['mismatches'][number]['what'], agent: string, files: string, f: Finding) => {
+    r.mismatches.push({agent, files, what})
+    r.findings.push(f)
+  }
+
+  if (run.claimId && r.claim.claimId && run.claimId.toLowerCase() !== r.claim.claimId.toLowerCase())
+    add('claimId', run.claimId, r.claim.claimId, {
+      fix: 'restart the agent (systemctl restart netdata) so that it loads the claim on disk',
+      level: 'warn',
+      message: `the running agent holds claim id ${run.claimId}, but ${r.claim.source ?? 'the files'} say ${r.claim.claimId} (re-claimed without a restart, or --agent-url names another agent)`,
+    })
+  const onDisk = r.build?.version ? parseVersion(r.build.version) : null
+  const running = run.version ? parseVersion(run.version) : null
+  if (onDisk && running && compareVersions(onDisk, running) !== 0)
+    add('version', run.version!, r.build!.version!, {
+      fix: 'restart the agent (systemctl restart netdata) to run the binary on disk',
+      level: 'warn',
+      message: `the netdata binary on disk is ${r.build!.version}, but the running agent is ${run.version}: what the build says may not be what runs`,
+    })
+  const guid = run.info?.machineGuid
+  if (guid && r.claim.machineGuid && guid.toLowerCase() !== r.claim.machineGuid.toLowerCase())
+    add('machineGuid', guid, r.claim.machineGuid, {
+      fix: 'check --agent-url and --lib-dir name the same agent; restart the agent if its GUID file was changed',
+      level: 'warn',
+      message: `the running agent's machine GUID is ${guid}, but the GUID file says ${r.claim.machineGuid}`,
+    })
+  const reason = run.cloud?.reason ?? ''
+  if (/already claimed|node id is invalid|invalid node id|ErrAlreadyClaimed|ErrInvalidNodeID/i.test(reason))
+    r.findings.push({
+      fix: CLONE_FIX,
+      level: 'warn',
+      message: `the agent reports "${reason}": Netdata Cloud knows another node with this identity (machine GUID ${r.claim.machineGuid ?? 'unknown'}) — a cloned machine?`,
+    })
+  const agentImpl = r.implementation.agent
+  if (agentImpl && r.implementation.files && agentImpl !== r.implementation.files)
+    add('implementation', agentImpl, r.implementation.files, {
+      fix: 'restart the agent to apply netdata.conf [cloud] aclk implementation',
+      level: 'warn',
+      message: `the running agent reports aclk-implementation ${agentImpl}, but the build and netdata.conf imply ${r.implementation.files}`,
+    })
 }
 
 function agentOnline(view: AgentView): boolean | null {
@@ -289,25 +375,29 @@ function checkOwnership(install: Install, identity: Identity, findings: Finding[
   }
 }
 
-function decide(r: StatusReport, identity: Identity): Verdict {
-  if (r.build && r.build.support !== 'yes') {
-    const why =
-      r.build.support === 'no-by-user-request'
-        ? 'this build has no ACLK: it was built with --disable-cloud'
-        : `this build has no ACLK (${r.build.reason ?? 'cloud support not compiled in'})`
+function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, install: Install): Verdict {
+  const cannot = noAclk(build, install)
+  if (cannot) return {code: 'noAclk', fix: cannot.fix, message: cannot.message, state: 'cannot-link'}
+
+  if (r.running.reachable && r.running.info?.cloudAvailable === false) {
+    const differs = r.mismatches.find(m => m.what === 'version')
     return {
       code: 'noAclk',
-      fix: "install a Netdata build with Cloud support (Netdata's own packages or kickstart.sh; Debian's netdata package is built --disable-cloud)",
-      message: why,
+      fix: differs
+        ? 'restart the agent (systemctl restart netdata): the running agent is not the build on disk'
+        : 'install a Netdata build with Cloud support (kickstart.sh --require-cloud)',
+      message: `the running agent reports cloud-available: false (its build has no ACLK)${differs ? `; it is ${differs.agent}, the binary on disk is ${differs.files}` : ''}`,
       state: 'cannot-link',
     }
   }
 
-  if (!r.build && r.running.info?.cloudAvailable === false) {
+  const fromEnv = r.serviceEnv.filter(v => v.name === 'NETDATA_DISABLE_CLOUD')
+  if (r.cloudConf.enabled.effective === 'off' && r.cloudConf.enabled.source === 'env NETDATA_DISABLE_CLOUD') {
+    const where = whereSet(fromEnv)
     return {
-      code: 'noAclk',
-      fix: 'install a Netdata build with Cloud support',
-      message: 'the running agent reports cloud-available: false (no ACLK in this build)',
+      code: 'cloudDisabled',
+      fix: where.fix,
+      message: `the cloud link is disabled: NETDATA_DISABLE_CLOUD=${fromEnv[0]?.value ?? ''} is set for the agent (${where.where}); it overrides cloud.conf (enabled = ${r.cloudConf.enabled.value ?? 'not set'} there)`,
       state: 'cannot-link',
     }
   }
@@ -327,6 +417,18 @@ function decide(r: StatusReport, identity: Identity): Verdict {
       fix: 'netdata-cloud unclaim, then netdata-cloud claim',
       message: identity.claimId.problem,
       state: 'cannot-link',
+    }
+  }
+
+  if (!r.claim.claimed && r.claim.pending) {
+    const reason = r.running.reachable ? (r.running.cloud?.reason ?? r.running.state) : undefined
+    return {
+      code: 'notClaimed',
+      fix: r.running.reachable
+        ? `the agent claims from it on: netdatacli reload-claiming-state (or a restart); if it stays unclaimed, fix what the agent reports${reason ? ` (${reason})` : ''}, or run: netdata-cloud claim --direct`
+        : 'start the agent: it claims from claim.conf when it starts',
+      message: `not claimed yet: a claim is pending in ${r.claim.pending.path} (a token${r.claim.pending.rooms ? `, rooms ${r.claim.pending.rooms}` : ''}${r.claim.pending.url ? `, url ${r.claim.pending.url}` : ''})${reason ? `; the agent says: ${reason}` : ''}`,
+      state: 'not-linked',
     }
   }
 
@@ -384,6 +486,15 @@ function decide(r: StatusReport, identity: Identity): Verdict {
       state: 'not-linked',
     }
   }
+
+  const otherClaim = r.mismatches.find(m => m.what === 'claimId')
+  if (otherClaim)
+    return {
+      code: 'notLinked',
+      fix: 'restart the agent (systemctl restart netdata) so that it connects with the claim on disk',
+      message: `the running agent holds claim id ${otherClaim.agent}, not ${otherClaim.files} (${r.claim.source ?? 'files'})${r.running.online ? ': it is online, but as another node than these files' : ''}`,
+      state: 'not-linked',
+    }
 
   if (r.running.online)
     return {

@@ -154,6 +154,10 @@ export async function switchImplementation(
     update.changed,
     options,
     'v1.32 reads `aclk implementation` once, when the ACLK starts',
+    view => {
+      const got = view.info?.aclkImplementation
+      return !got || got === requested ? null : `the agent reports aclk-implementation ${got}, expected ${requested}`
+    },
   )
   if (restart.warning) warnings.push(restart.warning)
   const diff = options.dryRun ? await unifiedDiff(update.path, update.before, update.after) : undefined

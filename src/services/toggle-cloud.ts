@@ -13,20 +13,23 @@ import {ConfigDocument} from '../config/document.js'
 import {cloudPaths} from '../agent/cloud-paths.js'
 import {type EraRules, eraRules, interpretEnabled, UNKNOWN_ERA_NOTE} from '../agent/era.js'
 import {type Install, requireInstall} from '../agent/install.js'
-import {restartAgent} from '../agent/restart.js'
-import {netdataPids, readServiceEnvironment, type ServiceEnvVar} from '../agent/service-env.js'
+import type {AgentView} from '../agent/api.js'
+import {restartInstallAgent} from '../agent/restart.js'
+import {netdataPids, readServiceEnvironment, type ServiceEnvVar, whereSet} from '../agent/service-env.js'
 import {parseVersion, type Version} from '../base/version.js'
 import {UserError} from '../base/errors.js'
 import type {Warning} from '../base/result.js'
 import {unifiedDiff} from '../config/diff.js' // loads the `diff` package only when called
 
-export type RestartState = 'done' | 'needed' | 'not-needed'
+export type RestartState = 'done' | 'failed' | 'needed' | 'not-needed'
 
 export interface ChangeOptions {
   dryRun?: boolean
   restart?: boolean
   /** a saved `netdata -W buildinfo` output to use instead of running the agent (support and tests) */
   buildinfoFile?: string
+  /** where /etc (units, drop-ins, /etc/default) and /proc are read from: tests */
+  systemRoot?: string
 }
 
 export interface ToggleOptions extends ChangeOptions {
@@ -47,9 +50,11 @@ export interface ToggleResult {
   /** `enabled` as written before / after (null: not set) */
   before: null | string
   after: null | string
-  /** what the agent makes of it */
+  /** what the agent makes of it: the file's value, unless no ACLK or NETDATA_DISABLE_CLOUD overrides it */
   effectiveBefore: string
   effectiveAfter: string
+  /** why the link is off whatever the file says (no ACLK, NETDATA_DISABLE_CLOUD), when it is */
+  overriddenBy?: {what: 'NETDATA_DISABLE_CLOUD' | 'noAclk'; where: string; fix?: string}
   /** line of `enabled` after the change (1-based), null when unset */
   line: null | number
   era: string
@@ -84,22 +89,29 @@ export async function buildContext(install: Install, buildinfoFile?: string): Pr
   }
 }
 
-/** Restart the agent when asked to; otherwise say whether a restart is needed, and why. */
+/**
+ * Restart this install's agent when asked to (and check it came back with `check`); otherwise say whether a restart
+ * is needed, and why.
+ */
 export async function settleRestart(
   install: Install,
   changed: boolean,
   options: ChangeOptions,
   why: string,
+  check?: (view: AgentView) => null | string,
 ): Promise<{state: RestartState; detail: string; warning?: Warning}> {
   if (!changed) return {detail: 'nothing changed', state: 'not-needed'}
   if (options.dryRun) return {detail: `after applying: ${why}`, state: 'needed'}
   if (options.restart) {
-    const r = await restartAgent()
-    if (r.ok) return {detail: `restarted with ${r.command.join(' ')} (${r.why})`, state: 'done'}
+    const r = await restartInstallAgent(install, check)
+    if (r.ok) return {detail: r.message, state: 'done'}
     return {
-      detail: why,
-      state: 'needed',
-      warning: {fix: `restart it: ${r.command.join(' ')}`, message: `the agent was not restarted: ${r.message}`},
+      detail: `${why}; the file is written, but ${r.message}`,
+      state: 'failed',
+      warning: {
+        fix: `restart this install's agent yourself${r.command ? ` (${r.command.join(' ')})` : ''}, then check: netdata-cloud status`,
+        message: `the agent was not restarted: ${r.message}`,
+      },
     }
   }
 
@@ -189,21 +201,37 @@ export async function toggleCloud(install: Install, options: ToggleOptions): Pro
   const afterDoc = update.after === null ? null : ConfigDocument.parse(update.after)
   const afterSetting = afterDoc?.get('global', 'enabled')
 
-  const environment = readServiceEnvironment(install).filter(v => v.name === 'NETDATA_DISABLE_CLOUD')
-  for (const v of environment) {
+  const environment = readServiceEnvironment(
+    install,
+    options.systemRoot ? {proc: `${options.systemRoot}/proc`, root: options.systemRoot} : {},
+  ).filter(v => v.name === 'NETDATA_DISABLE_CLOUD')
+  let overriddenBy: ToggleResult['overriddenBy']
+  if (build.cloud.support !== 'yes')
+    overriddenBy = {what: 'noAclk', where: `this build (Netdata Cloud: ${build.cloud.raw.trim() || 'no'})`}
+  if (environment.length > 0) {
+    const where = whereSet(environment)
     if (rules.enabled === 'ondemand') {
+      overriddenBy ??= {fix: where.fix, what: 'NETDATA_DISABLE_CLOUD', where: where.where}
       warnings.push({
-        fix: `remove it from ${v.source.replace(/:\d+$/, '')}, then restart the agent`,
-        message: `NETDATA_DISABLE_CLOUD=${v.value} is set for the agent (${v.source}): it overrides cloud.conf and keeps the cloud link off`,
+        fix: where.fix,
+        message: `NETDATA_DISABLE_CLOUD=${environment[0].value} is set for the agent (${where.where}): it overrides cloud.conf and keeps the cloud link off`,
       })
     } else
       warnings.push({
-        message: `NETDATA_DISABLE_CLOUD is set (${v.source}) but ${rules.name} agents do not read it (v1.41–v1.47 do)`,
+        message: `NETDATA_DISABLE_CLOUD is set (${where.where}) but ${rules.name} agents do not read it (v1.41–v1.47 do)`,
       })
   }
 
+  const effective = (v: null | string | undefined) =>
+    overriddenBy ? 'off' : interpretEnabled(rules, v ?? undefined).effective
+
   const why = 'v1 agents read cloud.conf only when they start'
-  const restart = await settleRestart(install, update.changed, options, why)
+  const wanted = effective(afterSetting?.value)
+  const restart = await settleRestart(install, update.changed, options, why, view => {
+    const got = view.info?.cloudEnabled
+    if (wanted === 'auto' || typeof got !== 'boolean' || got === (wanted === 'on')) return null
+    return `the agent reports cloud-enabled ${got}, expected ${wanted === 'on'}`
+  })
   if (restart.warning) warnings.push(restart.warning)
   const diff = options.dryRun ? await unifiedDiff(update.path, update.before, update.after) : undefined
 
@@ -216,12 +244,13 @@ export async function toggleCloud(install: Install, options: ToggleOptions): Pro
     created: update.created,
     diff,
     dryRun: Boolean(options.dryRun),
-    effectiveAfter: interpretEnabled(rules, afterSetting?.value).effective,
-    effectiveBefore: interpretEnabled(rules, seen.before ?? undefined).effective,
+    effectiveAfter: effective(afterSetting?.value),
+    effectiveBefore: effective(seen.before),
     environment,
     era: rules.name,
     file: update.path,
     line: afterSetting?.line ?? null,
+    overriddenBy,
     restart: restart.state,
     restartDetail: restart.detail,
     version: build.version,

@@ -15,8 +15,8 @@ import {type CloudPaths, cloudPaths} from '../agent/cloud-paths.js'
 import {eraName} from '../agent/era.js'
 import {readIdentity} from '../agent/identity.js'
 import type {Install} from '../agent/install.js'
-import {netdatacli} from '../agent/netdatacli.js'
-import {restartAgent} from '../agent/restart.js'
+import {cli} from './claim/tell-agent.js'
+import {restartInstallAgent} from '../agent/restart.js'
 import {readServiceEnvironment} from '../agent/service-env.js'
 import {parseVersion, type Version} from '../base/version.js'
 import {
@@ -267,14 +267,16 @@ export async function applyUnclaim(plan: UnclaimPlan, options: UnclaimOptions): 
 async function afterUnclaim(options: UnclaimOptions, plan: UnclaimPlan): Promise<UnclaimResult['restart']> {
   const messages: string[] = []
   if (options.restart) {
-    const r = await restartAgent()
-    if (r.ok) return {messages: [`restarted with: ${r.command.join(' ')}`], state: 'restarted'}
-    return {messages: [r.message ?? 'restart failed'], state: 'failed'}
+    const r = await restartInstallAgent(options.install, view =>
+      view.info?.agentClaimed === true ? 'the agent still reports agent-claimed true' : null,
+    )
+    if (r.ok) return {messages: [r.message], state: 'restarted'}
+    return {messages: [r.message, "the files are changed; restart this install's agent yourself"], state: 'failed'}
   }
 
   if (!plan.v2 && options.reload !== false && options.install.netdatacli && !options.regenerateGuid) {
-    const a = await netdatacli(options.install.netdatacli, ['reload-claiming-state'])
-    if (a.state === 'ok')
+    const a = await cli(options.install, ['reload-claiming-state'])
+    if (a?.state === 'ok')
       return {
         messages: [
           'the running agent reloaded its claiming state: it is no longer claimed',
@@ -283,7 +285,9 @@ async function afterUnclaim(options: UnclaimOptions, plan: UnclaimPlan): Promise
         state: 'reloaded',
       }
     messages.push(
-      a.state === 'no-agent' ? 'the agent is not running' : `netdatacli reload-claiming-state: ${a.message}`,
+      a?.state === 'no-agent'
+        ? `the agent of this install was not told (${a.message})`
+        : `netdatacli reload-claiming-state: ${a?.state === 'failed' ? a.message : 'no netdatacli'}`,
     )
   }
 

@@ -4,7 +4,7 @@ import {colors} from './output.js'
 
 const CLOUD_TEXT = {no: 'no', 'no-by-user-request': 'no, by user request', yes: 'yes'} as const
 const ERA_TEXT = {
-  A: 'A (v1.26–v1.29)',
+  A: 'A (v1.29 and older)',
   B: 'B (v1.30–v1.31)',
   C: 'C (v1.32)',
   D: 'D (v1.33–v1.40)',

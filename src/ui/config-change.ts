@@ -8,6 +8,7 @@ import {colors} from './output.js'
 function restartLine(state: string, detail: string): string {
   const c = colors()
   if (state === 'done') return c.green(`Agent restarted: ${detail}`)
+  if (state === 'failed') return c.red(`Restart FAILED: ${detail}`)
   if (state === 'needed')
     return c.yellow(`Restart needed: ${detail} (run with --restart, or restart the agent yourself)`)
   return `No restart needed: ${detail}`
@@ -36,7 +37,13 @@ export function renderToggle(r: ToggleResult): string {
     out += `${r.created ? 'Created' : 'Changed'} ${r.file}${r.line ? `:${r.line}` : ''}: ${shown(r.before)} → ${shown(r.after)}\n`
   else
     out += `Unchanged: ${r.file}${r.line ? `:${r.line}` : ''} already has ${shown(r.after)} (${r.effectiveAfter} for ${r.era} agents)\n`
-  out += `Cloud link for ${r.era} agents (${r.version ?? 'version unknown'}): ${r.effectiveBefore} → ${r.effectiveAfter}\n`
+  const o = r.overriddenBy
+  if (o?.what === 'NETDATA_DISABLE_CLOUD')
+    out += `Cloud link for ${r.era} agents (${r.version ?? 'version unknown'}): stays off — NETDATA_DISABLE_CLOUD (${o.where}) overrides cloud.conf\n  Fix: ${o.fix}\n`
+  else if (o)
+    out += `Cloud link for ${r.era} agents (${r.version ?? 'version unknown'}): off, as before — ${o.where} has no ACLK\n`
+  else
+    out += `Cloud link for ${r.era} agents (${r.version ?? 'version unknown'}): ${r.effectiveBefore} → ${r.effectiveAfter}\n`
   out += restartLine(r.restart, r.restartDetail) + '\n'
   return out
 }

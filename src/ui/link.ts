@@ -3,7 +3,7 @@
 
 import type {StepRecord, StepStatus} from '../cloud/link-types.js'
 import type {LinkReport} from '../services/link.js'
-import {colors, table} from './output.js'
+import {colors, printError, table, terminalWidth, wrapWords, writeStderr} from './output.js'
 
 function paint(status: StepStatus): string {
   const c = colors()
@@ -23,15 +23,47 @@ export function renderLink(report: LinkReport): string {
       rows.push(['', '', '', `${colors().bold('fix:')} ${s.fix}`])
   }
 
-  const head = report.emulator ? `Walking the link against the emulator at ${report.url} (throw-away identity)\n\n` : ''
-  return head + table(['COMPONENT', 'TARGET', 'STATUS', 'DETAILS'], rows) + `\nSUMMARY: ${report.summary}\n`
+  const width = terminalWidth()
+  const summary = `SUMMARY: ${report.summary}`
+  return (
+    table(['COMPONENT', 'TARGET', 'STATUS', 'DETAILS'], rows, width) +
+    `\n${width ? wrapWords(summary, width - 2).join('\n  ') : summary}\n`
+  )
 }
 
-/** One stderr line per finished step (and a short one when a step starts). */
-export function progressLine(
-  event: {phase: 'end'; record: StepRecord} | {phase: 'start'; id: string; title: string; target: string},
-): string | null {
-  if (event.phase === 'start') return null
-  const r = event.record
-  return `[${r.status.padEnd(4)}] ${r.title} ${r.target} (${r.ms} ms)`
+type ProgressEvent = {phase: 'end'; record: StepRecord} | {phase: 'start'; id: string; title: string; target: string}
+
+/**
+ * Progress on stderr: the banner first (at the first step, which names the URL), then one line per finished step; on
+ * a terminal, the step that is running is shown while it runs (and replaced by its result line).
+ */
+export function progressPrinter(options: {emulator: boolean; tty: boolean}): (event: ProgressEvent) => void {
+  let bannered = false
+  let pending = false
+  return event => {
+    if (!bannered) {
+      bannered = true
+      const url = event.phase === 'start' ? event.target : event.record.target
+      printError(
+        options.emulator
+          ? `Walking the link against the emulator at ${url} (throw-away identity)`
+          : `Walking the link to ${url}`,
+      )
+    }
+
+    if (event.phase === 'start') {
+      if (options.tty) {
+        writeStderr(`[ .. ] ${event.title} ${event.target} …`)
+        pending = true
+      }
+
+      return
+    }
+
+    const r = event.record
+    const line = `[${r.status.padEnd(4)}] ${r.title} ${r.target} (${r.ms} ms)`
+    if (pending) writeStderr('\r\u001B[2K')
+    pending = false
+    printError(line)
+  }
 }

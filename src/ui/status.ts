@@ -1,6 +1,6 @@
 import type {StatusReport} from '../services/status.js'
 
-import {colors} from './output.js'
+import {colors, keyValueRows, terminalWidth, wrapWords} from './output.js'
 
 const SUPPORT = {no: 'no', 'no-by-user-request': 'no, by user request', yes: 'yes'} as const
 
@@ -33,7 +33,8 @@ export function renderStatus(r: StatusReport): string {
   const im = r.implementation
   rows.push([
     'ACLK impl.',
-    `${im.configured ? `${im.configured.value} (netdata.conf:${im.configured.line})` : 'not set'}; ${im.eraRule}`,
+    `${im.configured ? `${im.configured.value} (netdata.conf:${im.configured.line})` : 'not set'}; ${im.eraRule}` +
+      (im.agent ? `; the agent says ${im.agent}` : im.files ? `; files imply ${im.files}` : ''),
   ])
   for (const o of r.cloudOptions ?? []) {
     const value = o.value === null ? `${o.default || 'unset'} (default)` : o.value
@@ -42,14 +43,19 @@ export function renderStatus(r: StatusReport): string {
   }
 
   const cl = r.claim
-  rows.push([
-    'Claim',
-    cl.claimed
-      ? `claimed, id ${cl.claimId} [${cl.source}]`
-      : cl.claimId
-        ? `claim id ${cl.claimId} is unusable`
-        : 'not claimed',
-  ])
+  rows.push(
+    [
+      'Claim',
+      cl.claimed
+        ? `claimed, id ${cl.claimId} [${cl.source}]`
+        : cl.claimId
+          ? `claim id ${cl.claimId} is unusable`
+          : cl.pending
+            ? `not claimed yet — pending: ${cl.pending.path} has a token${cl.pending.rooms ? ` (rooms ${cl.pending.rooms})` : ''}`
+            : 'not claimed',
+    ],
+    ['Machine GUID', cl.machineGuid ?? 'none yet (the agent creates it at first start)'],
+  )
   const keys = !cl.privateKey.file.exists
     ? 'no key pair'
     : `private ${cl.privateKey.file.mode} ${cl.privateKey.file.owner}${cl.privateKey.parses ? '' : ' (does not parse)'}, public ${cl.publicKey.file.exists ? (cl.keysMatch ? 'matches' : cl.keysMatch === false ? c.red('does NOT match') : 'unchecked') : 'missing'}`
@@ -69,6 +75,8 @@ export function renderStatus(r: StatusReport): string {
   else {
     const i = run.info ?? {}
     agentText = `${a.agentUrl}: ${run.version ?? ''} cloud-available ${i.cloudAvailable}, cloud-enabled ${i.cloudEnabled}, claimed ${i.agentClaimed}, online ${run.online}`
+    if (i.aclkImplementation) agentText += `, aclk-implementation ${i.aclkImplementation}`
+    if (run.claimId) agentText += `; claim id ${run.claimId}`
     if (run.cloud?.status)
       agentText += `; cloud.status ${run.cloud.status}${run.cloud.reason ? ` (${run.cloud.reason})` : ''}`
   }
@@ -76,15 +84,17 @@ export function renderStatus(r: StatusReport): string {
   rows.push(['Running agent', agentText])
   if (r.serviceEnv.length > 0)
     rows.push(['Service env', r.serviceEnv.map(e => `${e.name}=${e.value} [${e.source}]`).join('; ')])
-  const width = Math.max(...rows.map(([k]) => k.length))
-  let out = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n'
+  const cols = terminalWidth()
+  const wrap = (text: string, indent: number) =>
+    cols ? wrapWords(text, cols - indent).join(`\n${' '.repeat(indent)}`) : text
+  let out = keyValueRows(rows, cols)
   if (r.findings.length > 0) {
     out +=
       '\n' +
       r.findings
         .map(
           f =>
-            `${f.level === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${f.message}${f.fix ? `\n     fix: ${f.fix}` : ''}`,
+            `${f.level === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${wrap(f.message, 5)}${f.fix ? `\n     fix: ${wrap(f.fix, 10)}` : ''}`,
         )
         .join('\n') +
       '\n'
@@ -97,7 +107,7 @@ export function renderStatus(r: StatusReport): string {
     'not-linked': c.yellow('NOT LINKED'),
     'offline-ok': c.green('OK (files)'),
   }[v.state]
-  out += `\n${head}: ${v.message}\n`
-  if (v.fix) out += `  Fix: ${v.fix}\n`
+  out += `\n${wrap(`${head}: ${v.message}`, 2)}\n`
+  if (v.fix) out += `  Fix: ${wrap(v.fix, 7)}\n`
   return out
 }

@@ -1,6 +1,6 @@
 // Loopback daemons for the HTTPS-client and claim tests: a throw-away TLS certificate, a node HTTPS server, and the
 // real
-// tinyproxy / danted from Debian (shared/fixtures/proxies), each started directly and stopped by its own pid.
+// tinyproxy / danted from Debian (test/fixtures/proxies), each started directly and stopped by its own pid.
 import {execFileSync, spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -10,7 +10,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {SHARED} from '../helpers/cli.js'
+import {FIXTURES} from '../helpers/cli.js'
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -118,10 +118,7 @@ async function waitPort(port: number, ready: (data: Buffer) => boolean, probe: B
 export async function startTinyproxy(auth?: {user: string; pass: string}, extraConf = ''): Promise<Daemon> {
   const dir = mkdtempSync('/tmp/nc-tinyproxy.')
   const port = await freePort()
-  const template = readFileSync(
-    join(SHARED, 'fixtures/proxies', auth ? 'tinyproxy-auth.conf' : 'tinyproxy.conf'),
-    'utf8',
-  )
+  const template = readFileSync(join(FIXTURES, 'proxies', auth ? 'tinyproxy-auth.conf' : 'tinyproxy.conf'), 'utf8')
   const conf =
     template
       .replaceAll('@PORT@', String(port))
@@ -145,7 +142,7 @@ export async function startTinyproxy(auth?: {user: string; pass: string}, extraC
 
 /**
  * danted (SOCKS5) in its own process group; stopped by signalling that group. With `auth`, RFC 1929 username/password
- * (shared/fixtures/proxies/danted-auth.conf): dante checks it against the system accounts, so a throw-away system user
+ * (test/fixtures/proxies/danted-auth.conf): dante checks it against the system accounts, so a throw-away system user
  * is made with that password (chpasswd reads it on stdin) and deleted again by stop().
  */
 export async function startDanted(auth?: {pass: string}): Promise<Daemon & {user?: string}> {
@@ -157,7 +154,7 @@ export async function startDanted(auth?: {pass: string}): Promise<Daemon & {user
     execFileSync('chpasswd', [], {input: `${user}:${auth!.pass}\n`})
   }
 
-  const template = readFileSync(join(SHARED, 'fixtures/proxies', user ? 'danted-auth.conf' : 'danted.conf'), 'utf8')
+  const template = readFileSync(join(FIXTURES, 'proxies', user ? 'danted-auth.conf' : 'danted.conf'), 'utf8')
   writeFileSync(join(dir, 'danted.conf'), template.replaceAll('@PORT@', String(port)).replaceAll('@USER@', user ?? ''))
   const child = spawn('/usr/sbin/danted', ['-f', join(dir, 'danted.conf'), '-p', join(dir, 'danted.pid')], {
     detached: true,

@@ -20,7 +20,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {lookupUser} from '../../src/agent/accounts.js'
-import {SHARED} from './cli.js'
+import {FIXTURES} from './cli.js'
 
 const LOCK = '/tmp/netdata-cloud-tests.agent.lock'
 
@@ -111,7 +111,7 @@ export async function startAgent(extraConf = ''): Promise<TestAgent> {
   const dir = mkdtempSync('/tmp/netdata-test.')
   for (const d of ['etc', 'lib', 'cache', 'log']) mkdirSync(join(dir, d))
   const port = await freePort()
-  const template = readFileSync(join(SHARED, 'fixtures/netdata-1.37.1-debian/test-agent.conf'), 'utf8')
+  const template = readFileSync(join(FIXTURES, 'netdata-1.37.1-debian/test-agent.conf'), 'utf8')
   const confPath = join(dir, 'etc/netdata.conf')
   writeFileSync(confPath, template.replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port)) + extraConf)
   writeFileSync(join(dir, 'etc/.opt-out-from-anonymous-statistics'), '')

@@ -3,7 +3,8 @@ import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const SHARED = fileURLToPath(new URL('../../../shared', import.meta.url))
+/** test/fixtures: every file a test reads comes from the repository (each folder's README names its source) */
+export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
 
 export interface CliRun {
   code: number | null

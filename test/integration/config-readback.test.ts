@@ -15,7 +15,7 @@ import {readAgentConfig} from '../../src/agent/netdatacli.js'
 import {ConfigDocument} from '../../src/config/document.js'
 import {MODES, writeFileAtomically} from '../../src/config/write.js'
 import {lockAgent, waitForHttp} from '../helpers/agent.js'
-import {ROOT, runCli, SHARED} from '../helpers/cli.js'
+import {ROOT, runCli, FIXTURES} from '../helpers/cli.js'
 
 const CLOUD_D = '/var/lib/netdata/cloud.d'
 const CLOUD_CONF = join(CLOUD_D, 'cloud.conf')
@@ -38,7 +38,7 @@ async function layout(): Promise<{dir: string; conf: string; port: number}> {
       s.close(() => resolve(p))
     })
   })
-  const template = readFileSync(join(SHARED, 'fixtures/netdata-1.37.1-debian/test-agent.conf'), 'utf8')
+  const template = readFileSync(join(FIXTURES, 'netdata-1.37.1-debian/test-agent.conf'), 'utf8')
   const conf = join(dir, 'etc/netdata.conf')
   writeFileSync(conf, template.replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port)))
   writeFileSync(join(dir, 'etc/.opt-out-from-anonymous-statistics'), '')

@@ -155,6 +155,8 @@ describe('link dns step against dnsmasq on loopback (private mount namespace)', 
   const flags = (url: string) => [
     '--url',
     url,
+    '--netdata',
+    join(dir, 'netdata'),
     '--config-dir',
     join(dir, 'etc'),
     '--lib-dir',

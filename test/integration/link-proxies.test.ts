@@ -151,7 +151,7 @@ describe('link through real proxies', () => {
   })
 })
 
-describe('SOCKS5 with username/password: danted checking a throw-away system user (shared/fixtures/proxies)', () => {
+describe('SOCKS5 with username/password: danted checking a throw-away system user (test/fixtures/proxies)', () => {
   // every character that must be percent-encoded in a URL's password, as the proxies README tested it with curl
   const PASS = 'p@ss:w/rd%'
   let dante: Daemon & {user?: string}

@@ -143,6 +143,8 @@ describe('netdata-cloud link (built CLI)', () => {
     let agentOnline = true
     let claimId: string
     const flags = () => [
+      '--netdata',
+      join(dir, 'netdata'),
       '--config-dir',
       join(dir, 'etc'),
       '--lib-dir',
@@ -187,6 +189,25 @@ describe('netdata-cloud link (built CLI)', () => {
         conns.every(c => c.clientId === undefined && c.connack === undefined),
         'no MQTT CONNECT was sent',
       )
+    })
+
+    test('agent online with another claim id than the files (not restarted after a re-claim): the stop reason says so', async () => {
+      const other = await startAgentApi('99999999-8888-4777-8666-555555555555', () => true)
+      try {
+        const url = `http://127.0.0.1:${(other.address() as {port: number}).port}`
+        const r = await cli(['link', ...flags().slice(0, -1), url, '--json'])
+        const mqtt = r.json.result.steps.find((s: any) => s.id === 'mqtt')
+        assert.equal(mqtt.status, 'WARN')
+        assert.match(
+          mqtt.detail,
+          /online with claim id 99999999-8888-4777-8666-555555555555, not [0-9a-f-]{36} \([^)]*claimed_id\)/,
+        )
+        assert.doesNotMatch(mqtt.detail, /with this client id/)
+        assert.match(mqtt.fix, /restart the agent/)
+        assert.equal(r.json.result.steps.find((s: any) => s.id === 'agent').status, 'WARN')
+      } finally {
+        await new Promise(resolve => other.close(resolve))
+      }
     })
 
     test('--take-over --yes: CONNECT done, full PASS', async () => {

@@ -1,7 +1,7 @@
 // Shared set-up for the link tests that walk a node's own settings to an emulator: a claimed v1 node's files and a
 // stand-in for the running agent's API.
 import {generateKeyPairSync, randomUUID} from 'node:crypto'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import {join} from 'node:path'
 
@@ -9,7 +9,8 @@ import type {Emulator} from '../../src/emulator/index.js'
 
 /**
  * Under `dir`: etc/netdata.conf (proxy none) and lib/cloud.d with a real RSA-2048 key pair, a random claimed_id and a
- * cloud.conf pointing at the emulator, where the node is registered as claimed.
+ * cloud.conf pointing at the emulator, where the node is registered as claimed; `dir/netdata` stands in for a build
+ * with Cloud (it prints a v1.37-era buildinfo with `Netdata Cloud: YES`: Debian's own binary is built without it).
  */
 export function makeClaimedNode(dir: string, emulator: Emulator): {claimId: string} {
   mkdirSync(join(dir, 'etc'))
@@ -28,6 +29,13 @@ export function makeClaimedNode(dir: string, emulator: Emulator): {claimId: stri
     `[global]\n    enabled = yes\n    cloud base url = ${emulator.url}\n`,
   )
   writeFileSync(join(dir, 'etc/netdata.conf'), '[cloud]\n    proxy = none\n')
+  const buildinfo = readFileSync(new URL('../fixtures/buildinfo/D-v1.40.0.txt', import.meta.url), 'utf8')
+  writeFileSync(join(dir, 'buildinfo.txt'), buildinfo.replace('netdata v1.40.0', 'netdata v1.37.1'))
+  writeFileSync(
+    join(dir, 'netdata'),
+    `#!/bin/sh\nif [ "$1" = "-v" ]; then echo "netdata v1.37.1"; exit 0; fi\ncat "${dir}/buildinfo.txt"\n`,
+  )
+  chmodSync(join(dir, 'netdata'), 0o755)
   emulator.registerNode(claimId, publicKey)
   return {claimId}
 }

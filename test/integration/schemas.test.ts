@@ -66,3 +66,32 @@ test('enable/disable, implementation (show and switch) and link --json match the
   assert.equal(failing.json.ok, false)
   check('link', failing.json)
 })
+
+test('emulator --json: the one document it prints when listening matches schemas/emulator.json', async () => {
+  const {spawn} = await import('node:child_process')
+  const {mkdtempSync} = await import('node:fs')
+  const state = mkdtempSync('/tmp/nc-schema-emu.')
+  const child = spawn(
+    process.execPath,
+    [`${ROOT}/bin/run.js`, 'emulator', '--json', '--port', '0', '--state', state, '--fault', 'banned'],
+    {
+      env: {...process.env, NO_COLOR: '1'},
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  )
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d
+  })
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  try {
+    for (let i = 0; i < 200 && !out.includes('\n'); i++) await new Promise(resolve => setTimeout(resolve, 50))
+    const doc = JSON.parse(out.split('\n')[0])
+    check('emulator', doc)
+    assert.deepEqual(doc.result.faults, ['banned'])
+    assert.equal(doc.result.stateDir, state)
+  } finally {
+    child.kill('SIGTERM')
+    await exited
+  }
+})

@@ -11,7 +11,7 @@ import {test} from 'node:test'
 import {lookupUser} from '../../src/agent/accounts.js'
 import {readAgentConfig} from '../../src/agent/netdatacli.js'
 import {lockAgent, waitForHttp} from '../helpers/agent.js'
-import {runCli, SHARED} from '../helpers/cli.js'
+import {FIXTURES, runCli} from '../helpers/cli.js'
 
 test('set cloud.statistics / query thread count / proxy / conversation log: the real 1.37.1 agent reads them back', async () => {
   const unlock = await lockAgent()
@@ -25,7 +25,7 @@ test('set cloud.statistics / query thread count / proxy / conversation log: the 
         s.close(() => resolve(p))
       })
     })
-    const template = readFileSync(join(SHARED, 'fixtures/netdata-1.37.1-debian/test-agent.conf'), 'utf8')
+    const template = readFileSync(join(FIXTURES, 'netdata-1.37.1-debian/test-agent.conf'), 'utf8')
     const conf = join(dir, 'etc/netdata.conf')
     writeFileSync(conf, template.replaceAll('@DIR@', dir).replaceAll('@PORT@', String(port)))
     writeFileSync(join(dir, 'etc/.opt-out-from-anonymous-statistics'), '')

@@ -51,7 +51,7 @@ describe('bad input: one line, its own exit code', () => {
     [
       'binary file as buildinfo',
       () => ['buildinfo', '--file', '/usr/sbin/netdata'],
-      EXIT.badInput, // an input file, not a config file (issue 13: was 16)
+      EXIT.badInput, // an input file, not one of the agent's config files (issue 14 item 6)
       /\/usr\/sbin\/netdata: (too large|not UTF-8|contains NUL)/,
     ],
     [

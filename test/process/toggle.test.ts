@@ -151,14 +151,14 @@ describe('enable / disable / implementation (CLI, temp dirs)', () => {
     )
   })
 
-  test('--restart without systemd or an init script: restart stays `needed` with the command to run', () => {
+  test('--restart that cannot be done is a failure (exit 33, restart failed), with how to do it by hand', () => {
     const l = layout()
     const r = runCli(['disable', '--restart', '--json', ...l.dirs], {env: {PATH: '/nonexistent'}})
-    assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.equal(r.json.result.restart, 'needed')
+    assert.equal(r.code, 33, r.stdout + r.stderr)
+    assert.equal(r.json.result.restart, 'failed')
     assert.match(
       r.json.warnings.map((w: any) => `${w.message} ${w.fix}`).join('\n'),
-      /not restarted.*systemctl restart netdata/s,
+      /not restarted.*restart this install's agent yourself/s,
     )
   })
 

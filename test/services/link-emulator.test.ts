@@ -81,7 +81,7 @@ describe('link --emulator', () => {
     ['connack-refused', 'mqtt', 'mqtt', /CONNACK 0x87 Not authorized: the broker rejected the credentials/],
     ['connack-refused:134', 'mqtt', 'mqtt', /CONNACK 0x86 Bad User Name or Password/],
     ['connack-refused:135', 'mqtt', 'mqtt', /CONNACK 5 not authorized/, {asVersion: '1.35.1'}],
-    ['connack-refused:138', 'mqtt', 'mqtt', /CONNACK 0x8a Banned/],
+    ['connack-refused:138', 'mqtt', 'auth', /CONNACK 0x8a Banned/], // banned is an auth verdict (README: 26)
     ['drop-after-connect', 'mqtt', 'mqtt', /closed|MQTT session failed/],
     ['slow:1200', 'env', 'cloudApi', /no answer in 500 ms/, {timeoutMs: 500}],
     ['stall', 'env', 'cloudApi', /no answer in 500 ms/, {timeoutMs: 500}],

@@ -111,8 +111,10 @@ export const envStep: Step = {
         transport: 'MQTTv3',
       }
       return {
-        detail: `v${v.join('.')} has no /env: it authenticates at ${base.origin}/api/v1/auth and connects MQTT 3.1.1 to the same host`,
-        status: 'PASS',
+        detail: `not asked: v${v.join('.')} has no /env (v1.31+); it authenticates at ${base.origin}/api/v1/auth and connects MQTT 3.1.1 to the same host`,
+        notApplicable: true,
+        status: 'SKIP',
+        target: `${ctx.cloud.host}:${ctx.cloud.port} (no /env before v1.31)`,
       }
     }
 

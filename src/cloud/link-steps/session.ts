@@ -17,9 +17,11 @@ export const settingsStep: Step = {
     const v = linkVersion(ctx)
     const protocol = usesEnv(v)
       ? `NG with /env, MQTT ${mqttProtocol(ctx)}`
-      : compareVersions(v, [1, 32, 0]) < 0
-        ? 'v1.30 NG/legacy: no /env, MQTT 3.1.1'
-        : 'no /env, MQTT 3.1.1'
+      : compareVersions(v, [1, 30, 0]) < 0
+        ? 'ACLK Legacy (before v1.30): no /env, MQTT 3.1.1'
+        : compareVersions(v, [1, 31, 0]) < 0
+          ? 'v1.30 NG/legacy: no /env, MQTT 3.1.1'
+          : 'no /env, MQTT 3.1.1'
     const parts = [
       `url ${s.url.value} (${s.url.source})`,
       `proxy ${s.proxy.value.display} (${s.proxy.source})`,
@@ -107,11 +109,21 @@ export const mqttStep: Step = {
     const via = got.reused ? 'same TLS connection' : 'new TLS connection'
     if (!probe.ok)
       return {
-        code: 'mqtt',
+        // CONNACK 138 (0x8a, MQTT 5 "banned") is Cloud refusing this node: an authentication verdict (exit 26)
+        code: probe.connack === 0x8a ? 'auth' : 'mqtt',
         detail: `${probe.detail} (${via})`,
         fix: probe.fix,
         status: 'FAIL',
       }
+    const mine = ctx.settings.claimId.value
+    if (stopBeforeConnect && view?.claimId && mine && view.claimId.toLowerCase() !== mine.toLowerCase()) {
+      return {
+        detail: `${probe.detail}: the running agent is online with claim id ${view.claimId}, not ${mine} (${ctx.settings.claimId.source}): it was not restarted after a re-claim, or another agent answers; the files' identity is not what runs`,
+        fix: 'restart the agent so that it connects with the claim on disk (then run link again), or pass --take-over to test CONNECT with the files anyway',
+        status: 'WARN',
+      }
+    }
+
     if (stopBeforeConnect) {
       return {
         detail: `${probe.detail}: the running agent is online with this client id, and a second CONNECT would take over its session`,

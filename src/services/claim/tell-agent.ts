@@ -1,18 +1,25 @@
 // After the claim: tell the running agent of this install, through its own netdatacli.
 
 import type {Install} from '../../agent/install.js'
+import {findInstallAgent} from '../../agent/agent-process.js'
 import {type CliAnswer, netdatacli} from '../../agent/netdatacli.js'
 import type {ClaimResult} from '../claim.js'
 
+/**
+ * netdatacli of this install, to this install's running agent only (its own pipe): when no agent of this install runs,
+ * or its pipe cannot be told from another agent's, nothing is sent (`no-agent` with the reason).
+ */
 export async function cli(install: Install, args: string[], timeoutMs = 5000): Promise<CliAnswer | null> {
   if (!install.netdatacli) return null
-  return netdatacli(install.netdatacli, args, timeoutMs)
+  const agent = findInstallAgent(install)
+  if (agent.state !== 'found') return {message: agent.why, state: 'no-agent'}
+  return netdatacli(install.netdatacli, args, timeoutMs, agent.env)
 }
 
 export function answerOf(a: CliAnswer | null, notRunning: string): ClaimResult['agent'] {
   if (a === null) return {messages: [`no netdatacli found: ${notRunning}`], state: 'not-running'}
   if (a.state === 'no-agent')
-    return {messages: [`the agent is not running (${a.message}): ${notRunning}`], state: 'not-running'}
+    return {messages: [`the agent of this install was not told (${a.message}): ${notRunning}`], state: 'not-running'}
   if (a.state === 'failed') return {messages: [a.message], state: 'failed'}
   return {messages: a.output.trim() ? [a.output.trim()] : [], state: 'ok'}
 }
