@@ -7,7 +7,7 @@ import {UserError} from '../base/errors.js'
 import {linkEmulator, linkNode, type LinkOptions} from '../services/link.js'
 import {readProxyOption} from '../services/proxy-option.js'
 import {progressPrinter, renderLink} from '../ui/link.js'
-import {type Outcome, printError} from '../ui/output.js'
+import type {Outcome} from '../ui/output.js'
 
 const seconds = (flag: string, text: string): number => {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim())

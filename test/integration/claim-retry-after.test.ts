@@ -63,7 +63,7 @@ test('v2 --direct --retries 1: the second attempt comes after the 1 s Cloud aske
 
 test('Retry-After as seconds or an HTTP date; junk is ignored', () => {
   assert.equal(retryAfter('42'), 42_000)
-  assert.equal(retryAfter(undefined), null)
+  assert.equal(retryAfter(''), null)
   assert.equal(retryAfter('soon'), null)
   const d = retryAfter(new Date(Date.now() + 10_000).toUTCString())!
   assert.ok(d > 8000 && d <= 10_000, String(d))
