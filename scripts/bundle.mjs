@@ -143,6 +143,18 @@ await build({
           const {errors, path} = await b.resolve(args.path, {kind: args.kind, pluginData: 'real', resolveDir: ROOT})
           return errors.length > 0 ? {errors} : {path}
         })
+        // plugin-help's `help` command builds its Help without package.json's helpOptions (hideAliasesFromRoot), so
+        // `help` listed each alias with its full description while `--help` and `-h` did not: pass them in (a fix,
+        // not a speed patch; test/process/conventions.test.ts compares the three)
+        b.onLoad({filter: /@oclif[/\\]plugin-help[/\\]lib[/\\]commands[/\\]help\.js$/}, async args => {
+          const source = await readFile(args.path, 'utf8')
+          const call = "new Help(this.config, { all: flags['nested-commands'] })"
+          if (!source.includes(call))
+            throw new Error(`${args.path}: the help command changed; update scripts/bundle.mjs`)
+          const fixed =
+            "new Help(this.config, { ...this.config.pjson.oclif.helpOptions, all: flags['nested-commands'] })"
+          return {contents: source.replace(call, fixed), loader: 'js'}
+        })
         b.onLoad({filter: /.*/, namespace: 'nc'}, () => ({
           contents: entry,
           loader: 'js',

@@ -168,7 +168,7 @@ export async function buildReport(install: Install, options: ReportOptions = {})
     parts.push({bytes: 0, detail: '--no-link', name: 'link.json', state: 'skipped', what: 'the link walk'})
   else
     await attempt('link.json', 'netdata-cloud link --json (result): the walk to Netdata Cloud', async () =>
-      s.json(await linkNode(install, {caFiles: options.caFiles, deadlineMs: 6 * timeoutMs, timeoutMs})),
+      s.json(await linkNode(install, {caFiles: options.caFiles, deadlineMs: 6 * timeoutMs, force: true, timeoutMs})),
     )
   if (!options.noLink)
     await attempt(
