@@ -133,17 +133,19 @@ test('the role claims, is idempotent, shows --check --diff without writing, and 
     netdata_cloud_claimed: true,
     netdata_cloud_enabled: true,
     netdata_cloud_implementation: 'ng',
+    netdata_cloud_options: {statistics: 'no'},
   }
   const unclaimed = {...vars, netdata_cloud_claimed: false, netdata_cloud_enabled: false}
 
-  // 1. copy + install, enable, implementation, claim
+  // 1. copy + install, enable, implementation, a [cloud] option (`set cloud.statistics no`), claim
   const first = await playbook(claimed)
   assert.equal(first.failed, 0, first.output)
-  assert.equal(first.changed, 5, first.output)
+  assert.equal(first.changed, 6, first.output)
   for (const task of [
     'Install netdata-cloud from the tarball',
     'Enable the cloud link',
     'Switch the ACLK implementation',
+    'Set \\[cloud\\] options',
     'Claim the node',
   ])
     assert.match(
@@ -154,6 +156,7 @@ test('the role claims, is idempotent, shows --check --diff without writing, and 
   assert.ok(existsSync(join(prefix, 'bin/netdata-cloud')))
   assert.match(readFileSync(join(lib, 'cloud.d/cloud.conf'), 'utf8'), /enabled = yes/)
   assert.match(readFileSync(join(etc, 'netdata.conf'), 'utf8'), /aclk implementation = ng/)
+  assert.match(readFileSync(join(etc, 'netdata.conf'), 'utf8'), /^\s*statistics = no$/m)
   assert.match(readFileSync(join(lib, 'cloud.d/claimed_id'), 'utf8'), /^[\da-f-]{36}/)
   assert.equal(emu.records.claims.length, 1)
   // the report: the real Debian agent (built --disable-cloud) answers status
