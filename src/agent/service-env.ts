@@ -112,6 +112,17 @@ function listConf(dir: string): string[] {
   }
 }
 
+/**
+ * Not an agent: `netdata -W buildinfo`, `-v`, `-V`, `-h` (a query that prints and exits: netdata-cloud and others run
+ * them), an agent's `--special-spawn-server` fork, or a zombie (no command line): none holds a pipe or an environment
+ * worth reading.
+ */
+function isOneShot(cmdline: null | string): boolean {
+  if (!cmdline) return true
+  const args = cmdline.split('\0').slice(1)
+  return args.some(a => a === '-W' || a === '-v' || a === '-V' || a === '-h' || a === '--special-spawn-server')
+}
+
 /** The pids of running netdata daemons (comm `netdata`; the agent's exe when we know it). */
 export function netdataPids(install: Pick<Install, 'netdata'> | null, proc = '/proc'): number[] {
   let entries: string[]
@@ -130,6 +141,7 @@ export function netdataPids(install: Pick<Install, 'netdata'> | null, proc = '/p
     } catch {}
 
     if (install?.netdata && exe && exe !== install.netdata) continue
+    if (isOneShot(read(join(proc, e, 'cmdline')))) continue
     pids.push(Number(e))
   }
 
