@@ -145,7 +145,7 @@ test('the role claims, is idempotent, shows --check --diff without writing, and 
     'Install netdata-cloud from the tarball',
     'Enable the cloud link',
     'Switch the ACLK implementation',
-    'Set \\[cloud\\] options',
+    String.raw`Set \[cloud\] options`,
     'Claim the node',
   ])
     assert.match(
