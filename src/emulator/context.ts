@@ -1,5 +1,6 @@
 // What every endpoint handler shares: state, the active faults, the records, OTP sessions, and the names served.
 
+import type {AclkMessages} from './aclk-messages.js'
 import type {FaultSet} from './faults.js'
 import type {EmulatorRecords} from './records.js'
 import type {EmulatorState} from './state.js'
@@ -30,4 +31,8 @@ export interface EmulatorContext {
   hostnames: string[]
   port: () => number
   log: (line: string) => void
+  /** log every MQTT packet and TLS failure (emulator --verbose) */
+  verbose: boolean
+  /** the protobuf messages spoken after CONNECT (loaded at start) */
+  aclk: AclkMessages
 }

@@ -7,10 +7,11 @@ import {join} from 'node:path'
 
 import {errnoCode, UserError} from '../base/errors.js'
 import {redactSecrets, registerSecret} from '../base/secrets.js'
+import {loadAclkMessages} from './aclk-messages.js'
 import {generateCertificates, type LeafKind} from './certificates.js'
 import type {EmulatorContext} from './context.js'
 import {FaultSet, parseFaults} from './faults.js'
-import {EmulatorRecords} from './records.js'
+import {type EmulatorEvent, EmulatorRecords, type NodeRecord} from './records.js'
 import {createEmulatorServer} from './server.js'
 import {EmulatorState} from './state.js'
 
@@ -18,7 +19,9 @@ export {WRONG_HOST_NAME} from './certificates.js'
 export {type Endpoint, ENDPOINTS, type Fault, type FaultName, FAULTS, parseFaults} from './faults.js'
 export {
   type ClaimRecord,
+  type EmulatorEvent,
   EmulatorRecords,
+  type NodeRecord,
   type MqttConnectionRecord,
   type MqttPublishRecord,
   type RequestRecord,
@@ -42,6 +45,10 @@ export interface EmulatorOptions {
   hostnames?: string[]
   /** one line per request and event, secrets redacted */
   log?: (line: string) => void
+  /** also log every MQTT packet and every failed or abandoned TLS handshake */
+  verbose?: boolean
+  /** called for every node event (claimed, connected, create-node-instance, …) */
+  onEvent?: (event: EmulatorEvent) => void
 }
 
 export interface Emulator {
@@ -56,6 +63,8 @@ export interface Emulator {
   tokenPath: string
   rooms: string[]
   records: EmulatorRecords
+  /** what the emulated Cloud knows of each node now (claimed, connected, node id, last message) */
+  nodes(): NodeRecord[]
   /** the fault specs in force */
   faults: string[]
   /** pre-claim a node (for link tests): as if PUT /api/v1/spaces/nodes/{claimId} had succeeded with this key */
@@ -97,7 +106,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let port = 0
   const records = new EmulatorRecords()
+  if (options.onEvent) records.on('event', options.onEvent)
+  const aclk = await loadAclkMessages()
   const ctx: EmulatorContext = {
+    aclk,
+    verbose: Boolean(options.verbose),
     state,
     faults: () => faults,
     records,
@@ -130,6 +143,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokens: state.tokens,
     rooms: state.rooms,
     records,
+    nodes: () => [...records.nodes.values()].map(n => ({...n})),
     faults: faults.specs(),
     registerNode(claimId, publicKeyPem, hostname = 'emulated-node') {
       state
