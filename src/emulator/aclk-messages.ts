@@ -90,7 +90,7 @@ function plain(type: Type, payload: Buffer): Record<string, unknown> {
 export function loadAclkMessages(): Promise<AclkMessages> {
   loaded ??= import('protobufjs').then(mod => {
     const protobuf = (mod as unknown as {default?: typeof mod}).default ?? mod
-    const root = protobuf.parse(SCHEMA, {keepCase: true}).root
+    const {root} = protobuf.parse(SCHEMA, {keepCase: true})
     const t = (name: string) => root.lookupType(`emulator.${name}`)
     const agentConnection = t('UpdateAgentConnection')
     const create = t('CreateNodeInstance')

@@ -21,9 +21,9 @@ export {
   type ClaimRecord,
   type EmulatorEvent,
   EmulatorRecords,
-  type NodeRecord,
   type MqttConnectionRecord,
   type MqttPublishRecord,
+  type NodeRecord,
   type RequestRecord,
 } from './records.js'
 export {compulsoryTopicNames, topicsFor} from './topics.js'

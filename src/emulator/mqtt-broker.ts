@@ -311,40 +311,59 @@ export class MqttBroker {
     node.lastMessage = {topic, bytes: payload.length, at: new Date().toISOString()}
     const type = topic.slice(topic.lastIndexOf('/') + 1)
     try {
-      if (type === 'agent-connection') {
-        const m = this.ctx.aclk.decodeAgentConnection(payload)
-        node.reachable = m.reachable
-        this.ctx.records.event('agent-connection', id, {reachable: m.reachable, updateSource: m.updateSource})
-      } else if (type === 'create-node-instance') {
-        const m = this.ctx.aclk.decodeCreateNodeInstance(payload)
-        const saved = this.ctx.state.node(id)
-        // one node id per claim id and machine GUID, kept across sessions (and in state.json)
-        const nodeId =
-          (saved?.nodeId && saved.nodeIdFor === m.machineGuid ? saved.nodeId : undefined) ??
-          (node.machineGuid === m.machineGuid ? node.nodeId : undefined) ??
-          randomUUID()
-        Object.assign(node, {machineGuid: m.machineGuid, nodeId, ...(m.hostname ? {hostname: m.hostname} : {})})
-        if (saved && saved.nodeId !== nodeId)
-          this.ctx.state
-            .saveNode({...saved, nodeId, nodeIdFor: m.machineGuid})
-            .catch((error: Error) => this.ctx.log(`cannot save state: ${error.message}`))
-        this.inbound(session, 'CreateNodeInstanceResult', this.ctx.aclk.encodeCreateNodeInstanceResult(nodeId, m.machineGuid))
-        this.ctx.log(`node ${id}: create-node-instance (${m.hostname}, machine ${m.machineGuid}) → node id ${nodeId}`)
-        this.ctx.records.event('create-node-instance', id, {
-          hostname: m.hostname,
-          machineGuid: m.machineGuid,
-          nodeId,
-        })
-      } else if (type === 'node-instance-connection') {
-        const m = this.ctx.aclk.decodeNodeInstanceConnection(payload)
-        this.ctx.records.event('node-instance-connection', id, {
-          nodeId: m.nodeId,
-          liveness: m.liveness,
-          queryable: m.queryable,
-        })
+      switch (type) {
+        case 'agent-connection': {
+          const m = this.ctx.aclk.decodeAgentConnection(payload)
+          node.reachable = m.reachable
+          this.ctx.records.event('agent-connection', id, {reachable: m.reachable, updateSource: m.updateSource})
+
+          break
+        }
+
+        case 'create-node-instance': {
+          const m = this.ctx.aclk.decodeCreateNodeInstance(payload)
+          const saved = this.ctx.state.node(id)
+          // one node id per claim id and machine GUID, kept across sessions (and in state.json)
+          const nodeId =
+            (saved?.nodeId && saved.nodeIdFor === m.machineGuid ? saved.nodeId : undefined) ??
+            (node.machineGuid === m.machineGuid ? node.nodeId : undefined) ??
+            randomUUID()
+          Object.assign(node, {machineGuid: m.machineGuid, nodeId, ...(m.hostname ? {hostname: m.hostname} : {})})
+          if (saved && saved.nodeId !== nodeId)
+            this.ctx.state
+              .saveNode({...saved, nodeId, nodeIdFor: m.machineGuid})
+              .catch((error: Error) => this.ctx.log(`cannot save state: ${error.message}`))
+          this.inbound(
+            session,
+            'CreateNodeInstanceResult',
+            this.ctx.aclk.encodeCreateNodeInstanceResult(nodeId, m.machineGuid),
+          )
+          this.ctx.log(`node ${id}: create-node-instance (${m.hostname}, machine ${m.machineGuid}) → node id ${nodeId}`)
+          this.ctx.records.event('create-node-instance', id, {
+            hostname: m.hostname,
+            machineGuid: m.machineGuid,
+            nodeId,
+          })
+
+          break
+        }
+
+        case 'node-instance-connection': {
+          const m = this.ctx.aclk.decodeNodeInstanceConnection(payload)
+          this.ctx.records.event('node-instance-connection', id, {
+            nodeId: m.nodeId,
+            liveness: m.liveness,
+            queryable: m.queryable,
+          })
+
+          break
+        }
+        // No default
       }
     } catch (error) {
-      this.ctx.log(`mqtt #${session.record.id}: cannot decode ${type} (${payload.length} bytes): ${(error as Error).message}`)
+      this.ctx.log(
+        `mqtt #${session.record.id}: cannot decode ${type} (${payload.length} bytes): ${(error as Error).message}`,
+      )
     }
   }
 

@@ -115,7 +115,12 @@ export class EmulatorRecords extends EventEmitter {
 
   /** Record an event and tell the listeners of 'event'. */
   event(event: EmulatorEventName, claimId: string, detail?: Record<string, unknown>): void {
-    const e: EmulatorEvent = {at: new Date().toISOString(), event, claimId: claimId.toLowerCase(), ...(detail ? {detail} : {})}
+    const e: EmulatorEvent = {
+      at: new Date().toISOString(),
+      event,
+      claimId: claimId.toLowerCase(),
+      ...(detail ? {detail} : {}),
+    }
     if (this.events.length < 10_000) this.events.push(e)
     this.emit('event', e)
     this.changed()

@@ -377,7 +377,7 @@ function decide(r: StatusReport, identity: Identity): Verdict {
   if (r.running.online)
     return {
       code: 'ok',
-      message: `linked to Netdata Cloud${r.cloudConf.url.value ? ` (${r.cloudConf.url.value})` : ''}`,
+      message: `linked to Netdata Cloud${r.cloudConf.url.value ? ` (${r.cloudConf.url.value})` : ''}${r.running.nodeId ? `, node id ${r.running.nodeId}` : ', no node id assigned yet'}`,
       state: 'linked',
     }
   if (r.running.aclk?.['banned-by-cloud'] === true || r.running.cloud?.status === 'banned') {

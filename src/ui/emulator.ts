@@ -38,7 +38,9 @@ export interface EmulatorNodeView {
 
 /** --json: one line per node event on stdout, after the start line. */
 export function printEmulatorEventJson(event: EmulatorEventView): void {
-  process.stdout.write(JSON.stringify({event: event.event, at: event.at, claimId: event.claimId, ...event.detail}) + '\n')
+  process.stdout.write(
+    JSON.stringify({event: event.event, at: event.at, claimId: event.claimId, ...event.detail}) + '\n',
+  )
 }
 
 export function printEmulatorEvent(event: EmulatorEventView): void {

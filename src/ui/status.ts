@@ -65,6 +65,7 @@ export function renderStatus(r: StatusReport): string {
     agentText = `${a.agentUrl}: ${run.version ?? ''} cloud-available ${i.cloudAvailable}, cloud-enabled ${i.cloudEnabled}, claimed ${i.agentClaimed}, online ${run.online}`
     if (run.cloud?.status)
       agentText += `; cloud.status ${run.cloud.status}${run.cloud.reason ? ` (${run.cloud.reason})` : ''}`
+    if (run.nodeId) agentText += `; node id ${run.nodeId}`
   }
 
   rows.push(['Running agent', agentText])
