@@ -3,7 +3,17 @@
 // the foreground, with every directory in its own temp tree, its own web port and its own NETDATA_PIPENAME, with
 // SSL_CERT_FILE = the emulator's CA; started directly, tracked and stopped by its pid.
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -170,7 +180,29 @@ export async function startRealAgent(
     ...options.env,
   }
   const url = `http://127.0.0.1:${port}`
-  let child: ChildProcess
+  // v1 agents read cloud.conf at start from the COMPILED-IN varlib (<prefix>/var/lib/netdata/cloud.d), whatever
+  // [directories] lib says (netdata-facts.md §2; measured on v1.44.3: after a restart it went to app.netdata.cloud),
+  // while claimed_id, the keys and `netdatacli reload-claiming-state` use the configured lib. An installed agent has
+  // both in one place; here the compiled-in cloud.d is a symlink to this tree's, for the agent's lifetime (the tier
+  // runs one agent at a time, under its lock).
+  const compiledCloudDir = bin.v2 ? undefined : join(prefix, 'var/lib/netdata/cloud.d')
+  if (compiledCloudDir) {
+    mkdirSync(join(dir, 'lib/cloud.d'), {mode: 0o770})
+    let st
+    try {
+      st = lstatSync(compiledCloudDir)
+    } catch {}
+
+    if (st && !st.isSymbolicLink())
+      throw new Error(
+        `${compiledCloudDir} exists and is not a symlink: the tier will not touch an agent's real cloud.d`,
+      )
+    if (st) unlinkSync(compiledCloudDir)
+    mkdirSync(join(prefix, 'var/lib/netdata'), {recursive: true})
+    symlinkSync(join(dir, 'lib/cloud.d'), compiledCloudDir)
+  }
+
+  let child: ChildProcess | undefined
   let exited: Promise<void>
   const logFile = join(dir, 'log/daemon.log')
 
@@ -192,6 +224,7 @@ export async function startRealAgent(
   }
 
   const halt = async () => {
+    if (!child) return
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM')
     const r = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)])
     if (r === 'timeout') {
@@ -233,6 +266,11 @@ export async function startRealAgent(
       try {
         await halt()
       } finally {
+        if (compiledCloudDir)
+          try {
+            if (lstatSync(compiledCloudDir).isSymbolicLink()) unlinkSync(compiledCloudDir)
+          } catch {}
+
         if (!process.env.NETDATA_CLOUD_TEST_KEEP) rmSync(dir, {force: true, recursive: true})
       }
     },
