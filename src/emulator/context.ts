@@ -14,8 +14,11 @@ export interface IssuedCredentials {
 }
 
 export interface OtpSessions {
-  /** claim id (lower case) → the secret of the last challenge, until a password attempt uses it */
-  challenges: Map<string, Buffer>
+  /**
+   * claim id (lower case) → the secrets of the pending challenges (at most 8, newest last), each until a password
+   * attempt uses it: an agent retrying while `link` walks the same claim id must not invalidate the other's challenge
+   */
+  challenges: Map<string, Buffer[]>
   /** claim id (lower case) → what the node told /env (its version and the encoding given to it) */
   eras: Map<string, {version?: string; encoding: Encoding}>
   /** MQTT username → the credentials issued by /password */

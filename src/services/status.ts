@@ -278,6 +278,35 @@ function checkOwnership(install: Install, identity: Identity, findings: Finding[
   }
 }
 
+/**
+ * The agent's own reason for being offline (v2 /api/v3/info cloud.reason, v1.41–1.47 /api/v2/info), as the real
+ * v2.11.0 and v1.44.3 agents word it against each emulator fault, → the cause and the exit code `link` gives for it.
+ * Reasons that do not say which step failed ("offline", "none", "env_endpoint_unreachable") stay notLinked.
+ */
+export function causeOfAgentReason(
+  reason: string,
+): undefined | {code: 'auth' | 'cloudApi' | 'tls'; meaning: string; fix: string} {
+  if (/invalid \/env transport|invalid_env_transport/i.test(reason))
+    return {
+      code: 'cloudApi',
+      fix: 'the Cloud URL serves no MQTTv5 transport this agent can use: check the URL in cloud.conf',
+      meaning: '/env offered no transport this agent can use',
+    }
+  if (/challenge decryption failed|invalid_otp/i.test(reason))
+    return {
+      code: 'auth',
+      fix: 'Cloud holds another public key for this claim id: netdata-cloud unclaim, then claim again',
+      meaning: "the challenge does not decrypt with the node's private key",
+    }
+  if (/\bSSL\b|certificate|TLS/i.test(reason))
+    return {
+      code: 'tls',
+      fix: "the agent does not trust the Cloud's certificate: check SSL_CERT_FILE in its environment and the system CA store",
+      meaning: 'the TLS connection to Cloud failed',
+    }
+  return undefined
+}
+
 function decide(r: StatusReport, identity: Identity): Verdict {
   if (r.build && r.build.support !== 'yes') {
     const why =
@@ -392,10 +421,18 @@ function decide(r: StatusReport, identity: Identity): Verdict {
   const reason =
     r.running.cloud?.reason ??
     (r.running.aclk ? 'aclk-state says online: false' : 'the agent reports aclk-available: false')
+  const cause = causeOfAgentReason(reason)
+  if (cause)
+    return {
+      code: cause.code,
+      fix: `${cause.fix}; netdata-cloud link walks the connection and names the failing step`,
+      message: `claimed and enabled, but not connected: the agent says "${reason}" (${cause.meaning})`,
+      state: 'not-linked',
+    }
   return {
     code: 'notLinked',
     fix: 'netdata-cloud link (walks the connection and names the failing step)',
-    message: `claimed and enabled, but not connected: ${reason}`,
+    message: `claimed and enabled, but not connected: ${reason}${/^(offline|none|)$/i.test(reason.trim()) ? " (the agent's API gives no cause: its log has it, e.g. MQTT CONNACK refusals)" : ''}`,
     state: 'not-linked',
   }
 }
