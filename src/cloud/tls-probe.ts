@@ -2,6 +2,7 @@
 // chain (subject, issuer, validity), the verify error by name with its meaning, and for validity errors the
 // server's clock (its `Date` header) against ours, to tell a wrong local clock from an expired certificate.
 
+import {X509Certificate} from 'node:crypto'
 import {isIP} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {
@@ -232,4 +233,40 @@ export function serverDate(socket: TLSSocket, host: string, timeoutMs: number): 
     socket.once('error', () => done(null))
     socket.write(`HEAD / HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: Netdata/rocks newhttpclient\r\n\r\n`)
   })
+}
+
+/** The certificates of a PEM bundle (bad blocks are skipped). */
+export function pemCertificates(bundle: string): X509Certificate[] {
+  const out: X509Certificate[] = []
+  for (const m of bundle.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)) {
+    try {
+      out.push(new X509Certificate(m[0]))
+    } catch {}
+  }
+
+  return out
+}
+
+/**
+ * Whether the chain the server sent would verify with only these CA certificates (signatures, not dates: the
+ * handshake already judged those): one certificate of the chain is a trusted one, or is issued and signed by one.
+ */
+export function chainVerifiesWith(socket: TLSSocket, trusted: X509Certificate[]): boolean {
+  const chain: X509Certificate[] = []
+  let c = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined
+  const seen = new Set<string>()
+  while (c?.raw && !seen.has(c.fingerprint256)) {
+    seen.add(c.fingerprint256)
+    try {
+      chain.push(new X509Certificate(c.raw))
+    } catch {
+      break
+    }
+
+    c = c.issuerCertificate
+  }
+
+  return chain.some(cert =>
+    trusted.some(t => t.fingerprint256 === cert.fingerprint256 || (cert.checkIssued(t) && cert.verify(t.publicKey))),
+  )
 }

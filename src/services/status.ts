@@ -298,7 +298,9 @@ export function causeOfAgentReason(
       fix: 'Cloud holds another public key for this claim id: netdata-cloud unclaim, then claim again',
       meaning: "the challenge does not decrypt with the node's private key",
     }
-  if (/\bSSL\b|certificate|TLS/i.test(reason))
+  // v2.11 with a CA it does not trust: "https client failed to write http header" (the handshake fails in SSL_write;
+  // its log says SSL_ERROR_SSL); with a self-signed leaf: "cannot start SSL connection" (measured)
+  if (/\bSSL\b|certificate|TLS|https client failed to write http header/i.test(reason))
     return {
       code: 'tls',
       fix: "the agent does not trust the Cloud's certificate: check SSL_CERT_FILE in its environment and the system CA store",

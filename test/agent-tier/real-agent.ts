@@ -207,8 +207,9 @@ export async function startRealAgent(
   const logFile = join(dir, 'log/daemon.log')
 
   const launch = async () => {
-    child = spawn(bin.netdata, ['-D', '-c', confPath], {env, stdio: ['ignore', 'ignore', 'ignore']})
-    exited = new Promise(resolve => child.once('exit', () => resolve()))
+    const c = spawn(bin.netdata, ['-D', '-c', confPath], {env, stdio: ['ignore', 'ignore', 'ignore']})
+    child = c
+    exited = new Promise(resolve => c.once('exit', () => resolve()))
     const deadline = Date.now() + 30_000
     for (;;) {
       try {
@@ -216,8 +217,8 @@ export async function startRealAgent(
         return
       } catch {}
 
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`${bin.netdata} exited (${child.exitCode ?? child.signalCode}) before answering`)
+      if (c.exitCode !== null || c.signalCode !== null)
+        throw new Error(`${bin.netdata} exited (${c.exitCode ?? c.signalCode}) before answering`)
       if (Date.now() > deadline) throw new Error(`${url}/api/v1/info did not answer in 30 s`)
       await sleep(100)
     }
@@ -254,7 +255,7 @@ export async function startRealAgent(
       return {code: r.status, out: `${r.stdout}${r.stderr}`}
     },
     get pid() {
-      return child.pid!
+      return child?.pid ?? 0
     },
     pipe,
     port,

@@ -5,7 +5,7 @@ import {connectOrder, dnsMeaning, type DnsAnswer, resolveHost} from '../dns.js'
 import type {LinkContext, Step, StepResult} from '../link-types.js'
 import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
 import {tcpConnect, tcpMeaning} from '../tcp.js'
-import {serverDate, tlsHandshake, verifyMeaning} from '../tls-probe.js'
+import {chainVerifiesWith, pemCertificates, serverDate, tlsHandshake, verifyMeaning} from '../tls-probe.js'
 import {keepConnection} from './dial.js'
 
 const viaProxy = (ctx: LinkContext) => ['http', 'socks5', 'socks5h'].includes(ctx.settings.proxy.value.kind)
@@ -230,6 +230,18 @@ export const tlsStep: Step = {
     ctx.disposers.push(() => conn.socket.destroy())
     keepConnection(ctx, conn)
     const base = `${t.protocol} ${t.cipher}, ${sni}, chain ${chain}; ${store}`
+    // --ca makes this walk trust more than the agent: check the chain with what the agent's ACLK trusts
+    const {agentTrust} = ctx.settings
+    if (extra.length > 0 && agentTrust && !t.insecureAccepted) {
+      const trusted = pemCertificates(agentTrust.value)
+      if (!chainVerifiesWith(t.socket!, trusted))
+        return {
+          detail: `${base}; but the agent will not trust this chain: its ACLK verifies with ${agentTrust.source} (${trusted.length} CA certificate${trusted.length === 1 ? '' : 's'}), which does not hold the CA that --ca added`,
+          fix: 'give the agent the CA: SSL_CERT_FILE=<ca.pem> in its service environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…), then restart it',
+          status: 'WARN',
+        }
+    }
+
     if (t.insecureAccepted)
       return {
         detail: `${base}; self-signed leaf accepted only because insecure = yes`,
