@@ -1,7 +1,7 @@
 // Trust, measured on the real agent: its claim and its link read different CA stores. An agent WITHOUT
 // SSL_CERT_FILE (only the system store): `claim --ca` still claims (v1: we send the request; v2: the CA goes to
-// cloud.d/trusted.pem, which the agent's own libcurl claim reads), but its ACLK does not trust the emulator; `link --ca`
-// must say so instead of passing, and `status` must name TLS when the agent says it.
+// cloud.d/trusted.pem, which the agent's own libcurl claim reads), but its ACLK does not trust the emulator;
+// `link --ca` must say so instead of passing, and `status` must name TLS when the agent says it.
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
