@@ -1,7 +1,8 @@
 // `status`: everything that decides whether this node reaches Netdata Cloud, and one verdict.
 // install discovery → (buildinfo ‖ agent API) → files (cloud.conf, netdata.conf, cloud.d) → verdict.
 
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {type AgentView, readAgentView} from '../agent/api.js'
 import {type CloudSettings, readCloudSettings} from '../agent/cloud-settings.js'
@@ -155,6 +156,7 @@ export async function getStatus(
   }
 
   checkOwnership(install, identity, findings)
+  if (settings.rules.claim === 'script') checkScriptGuid(install, identity, running, findings)
 
   const online = agentOnline(running)
   const implSetting = install.netdataConf?.get('cloud', 'aclk implementation')
@@ -307,6 +309,29 @@ export function causeOfAgentReason(
       meaning: 'the TLS connection to Cloud failed',
     }
   return undefined
+}
+
+/**
+ * v1's netdata-claim.sh reads (and creates when missing) the machine GUID at its COMPILED-IN registry path, not the
+ * agent's configured one (measured on v1.44.3): a node claimed with it can be known to Cloud by a GUID that is not the
+ * agent's. Flag a GUID file there that differs from the agent's own.
+ */
+function checkScriptGuid(install: Install, identity: Identity, running: AgentView, findings: Finding[]): void {
+  const compiled = join(install.root, 'var/lib/netdata/registry/netdata.public.unique.id')
+  let scriptGuid: string | undefined
+  try {
+    scriptGuid = readFileSync(compiled, 'utf8').trim().toLowerCase()
+  } catch {
+    return
+  }
+
+  const own = (running.info?.machineGuid ?? identity.machineGuid ?? '').toLowerCase()
+  if (!own || !/^[0-9a-f-]{36}$/.test(scriptGuid) || scriptGuid === own) return
+  findings.push({
+    fix: "claim with netdata-cloud claim --force (it sends the agent's own GUID), or give the script the agent's registry",
+    level: 'warn',
+    message: `${compiled} holds machine GUID ${scriptGuid}, not the agent's own (${own}): netdata-claim.sh reads the GUID there (its compiled-in path), so a claim made with it names another machine to Cloud`,
+  })
 }
 
 function decide(r: StatusReport, identity: Identity): Verdict {

@@ -2,11 +2,13 @@
 // the agent's own view says online with the node id the emulator gave, `status` says LINKED (exit 0) with that node
 // id, `link` leaves the agent's one MQTT session alone, `unclaim` leaves it unclaimed and offline.
 import assert from 'node:assert/strict'
-import {existsSync, statSync} from 'node:fs'
+import {randomUUID} from 'node:crypto'
+import {existsSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import {EXIT} from '../../src/base/errors.js'
+import {runProcess} from '../helpers/cli.js'
 import {binariesOf} from './real-agent.js'
 import {PREFIX, type Rig, withRig} from './shared.js'
 
@@ -66,6 +68,35 @@ describe(`claim, status, link, unclaim on the real agent ${BIN.version} (${PREFI
         assert.equal(s.code, EXIT.ok, s.stdout)
         assert.equal(s.json.result.running.nodeId, nodeId)
       })
+    })
+
+  if (!BIN.v2)
+    test("v1's own netdata-claim.sh: it links, but with the GUID of its compiled-in registry path; status flags it", async () => {
+      const guidFile = join(PREFIX, 'var/lib/netdata/registry/netdata.public.unique.id')
+      const existed = existsSync(guidFile)
+      try {
+        await withRig(async rig => {
+          const {agent, emu} = rig
+          const claimId = randomUUID()
+          const r = await runProcess(
+            BIN.claimScript,
+            [`-token=${emu.tokens[0]}`, `-rooms=${emu.rooms[0]}`, `-url=${emu.url}`, `-id=${claimId}`],
+            {env: {...agent.env, CURL_CA_BUNDLE: emu.caPath}, timeoutMs: 60_000},
+          )
+          assert.equal(r.code, 0, `netdata-claim.sh: ${r.stdout}${r.stderr}`)
+          await agent.waitFor(v => v.online, 'online after netdata-claim.sh')
+          const own = (await (await fetch(`${agent.url}/api/v1/info`)).json()).uid as string
+          const scriptGuid = readFileSync(guidFile, 'utf8').trim()
+          assert.notEqual(scriptGuid, own, "the script's GUID is not the agent's")
+          const s = await rig.cli(['status', '--json'])
+          assert.equal(s.code, EXIT.ok, s.stdout)
+          const finding = s.json.result.findings.find((f: {message: string}) => f.message.includes(scriptGuid))
+          assert.ok(finding, JSON.stringify(s.json.result.findings))
+          assert.match(finding.message, /netdata-claim\.sh reads the GUID there/)
+        })
+      } finally {
+        if (!existed) rmSync(guidFile, {force: true})
+      }
     })
 
   test("link while the agent is online: the agent's one session and its reconnect counter do not move", async () => {
