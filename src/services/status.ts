@@ -294,6 +294,13 @@ export function causeOfAgentReason(
       fix: 'the Cloud URL serves no MQTTv5 transport this agent can use: check the URL in cloud.conf',
       meaning: '/env offered no transport this agent can use',
     }
+  // v2.11 "/env response code is not 200", v1.44 env_response_not_200 (e.g. 503 with a retry delay: measured)
+  if (/\/env response code is not 200|env_response_not_200/i.test(reason))
+    return {
+      code: 'cloudApi',
+      fix: 'Cloud answered /env with an error (maybe a 503 with a retry delay): the agent retries by itself',
+      meaning: "the Cloud's /env answered with an error",
+    }
   if (/challenge decryption failed|invalid_otp/i.test(reason))
     return {
       code: 'auth',

@@ -33,9 +33,14 @@ const LINK_FAULTS: LinkFault[] = [
   {agent: /oaep|decrypt/i, fault: 'challenge-wrong-key', link: {code: 'auth', step: 'challenge'}, status: 'auth'},
   // the agents log "MQTT CONNACK returned error 135", but their API says only offline / none: status cannot tell
   {agent: /./, fault: 'connack-refused:135', link: {code: 'mqtt', step: 'mqtt'}, status: 'notLinked'},
-  {agent: /./, fault: 'retry-after:30@env', link: {code: 'cloudApi', step: 'env'}, status: 'notLinked'},
   {
-    agent: /certificate|SSL|verify|ENV endpoint/i,
+    agent: BIN.v2 ? /env response code is not 200/ : /./,
+    fault: 'retry-after:30@env',
+    link: {code: 'cloudApi', step: 'env'},
+    status: 'cloudApi',
+  },
+  {
+    agent: /certificate|SSL|verify|ENV endpoint|failed to write http header/i,
     fault: 'self-signed',
     link: {code: 'tls', step: 'tls'},
     // v1.44 says only env_endpoint_unreachable (DNS, TCP or TLS): status cannot tell which
