@@ -97,20 +97,28 @@ describe(`emulator faults on the real agent ${BIN.version} (${PREFIX})`, () => {
       })
     })
 
-  test('token-rejected: claim exits claimRejected, the agent stays unclaimed, status exits notClaimed', async () => {
-    await withRig(
-      async rig => {
-        const c = await rig.claim()
-        assert.equal(c.code, EXIT.claimRejected, `claim: ${c.stdout}${c.stderr}`)
-        const text = JSON.stringify(c.json)
-        assert.match(text, /token/i, 'claim names the token')
-        if (BIN.v2) assert.match(text, /token is expired, not found, or invalid/, "the agent's own words are shown")
-        const view = await rig.agent.view()
-        assert.equal(view.claimed, false)
-        const s = await rig.cli(['status', '--json'])
-        assert.equal(s.code, EXIT.notClaimed, s.stdout)
-      },
-      {faults: ['token-rejected']},
-    )
-  })
+  for (const [fault, cause] of [
+    ['token-rejected', /token/i],
+    ['room-invalid', /room/i],
+  ] as const)
+    test(`${fault}: claim exits claimRejected naming the cause, the agent stays unclaimed, status exits notClaimed`, async () => {
+      await withRig(
+        async rig => {
+          const c = await rig.claim()
+          assert.equal(c.code, EXIT.claimRejected, `claim: ${c.stdout}${c.stderr}`)
+          const text = JSON.stringify(c.json)
+          assert.match(text, cause, 'claim names the cause')
+          console.error(
+            `# ${BIN.version} ${fault}: claim says ${JSON.stringify(c.json?.result?.agent?.messages ?? c.json?.error?.message)}`,
+          )
+          if (BIN.v2 && fault === 'token-rejected')
+            assert.match(text, /token is expired, not found, or invalid/, "the agent's own words are shown")
+          const view = await rig.agent.view()
+          assert.equal(view.claimed, false)
+          const s = await rig.cli(['status', '--json'])
+          assert.equal(s.code, EXIT.notClaimed, s.stdout)
+        },
+        {faults: [fault]},
+      )
+    })
 })
