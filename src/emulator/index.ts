@@ -12,6 +12,7 @@ import {generateCertificates, type LeafKind} from './certificates.js'
 import type {EmulatorContext} from './context.js'
 import {FaultSet, parseFaults} from './faults.js'
 import {type EmulatorEvent, EmulatorRecords, type NodeRecord} from './records.js'
+import {anotherPublicKey} from './otp-api.js'
 import {createEmulatorServer} from './server.js'
 import {EmulatorState} from './state.js'
 
@@ -91,6 +92,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? '127.0.0.1'
   const hostnames = (options.hostnames ?? ['localhost', '127.0.0.1']).map(h => h.toLowerCase())
   let faults = new FaultSet(parseFaults(options.faults ?? []))
+  // the other RSA key of challenge-wrong-key takes ~0.1–2 s to make: start it now, not in the first challenge's answer
+  const warm = (f: FaultSet) => f.has('challenge-wrong-key') && anotherPublicKey().catch(() => {})
+  warm(faults)
   const state = EmulatorState.load(options.stateDir, options.tokens, options.rooms)
   for (const t of state.tokens) registerSecret(t)
   const log = options.log ? (line: string) => options.log!(redactSecrets(line)) : () => {}
@@ -158,6 +162,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setFaults(specs) {
       const next = new FaultSet(parseFaults(specs))
+      warm(next)
       const before = leafKind(faults)
       faults = next
       emulator.faults = next.specs()

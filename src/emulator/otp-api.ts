@@ -18,7 +18,7 @@ const MAX_PENDING_CHALLENGES = 8
 
 let otherKey: Promise<string> | undefined
 /** A key that is not the node's, for the challenge-wrong-key fault (made on first use: RSA keygen is slow). */
-function anotherPublicKey(): Promise<string> {
+export function anotherPublicKey(): Promise<string> {
   otherKey ??= promisify(generateKeyPair)('rsa', {modulusLength: 2048}).then(
     ({publicKey}) => publicKey.export({format: 'pem', type: 'spki'}) as string,
   )
