@@ -35,6 +35,8 @@ export interface TlsProbe {
   error?: string
   /** accepted only because insecure = yes */
   insecureAccepted?: boolean
+  /** the certificate is for another host name, accepted because checkHostName was false */
+  hostNameIgnored?: boolean
 }
 
 const VERIFY_MEANING: Record<string, string> = {
@@ -60,6 +62,8 @@ export interface TlsOptions {
   /** extra CA certificates (PEM); when given, they are added to node's default store */
   extraCa: string[]
   insecure: boolean
+  /** false: a host-name mismatch is accepted (and said), as v1 agents do (they check only the chain) */
+  checkHostName?: boolean
   timeoutMs: number
   signal: AbortSignal
 }
@@ -117,6 +121,12 @@ export function tlsHandshake(stream: Duplex, host: string, options: TlsOptions):
         const peer = socket.getPeerCertificate()
         const mismatch = checkServerIdentity(host, peer)
         if (mismatch) verifyError = (mismatch as NodeJS.ErrnoException).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID'
+      }
+
+      // node reports a host-name mismatch as the authorization error too (servername given)
+      if (/ALTNAME|Hostname\/IP does not match/i.test(verifyError ?? '') && options.checkHostName === false) {
+        finish({...base, hostNameIgnored: true, ok: true, socket})
+        return
       }
 
       if (verifyError === 'DEPTH_ZERO_SELF_SIGNED_CERT' && options.insecure) {

@@ -46,6 +46,17 @@ const LINK_FAULTS: LinkFault[] = [
     // v1.44 says only env_endpoint_unreachable (DNS, TCP or TLS): status cannot tell which
     status: BIN.v2 ? 'tls' : 'notLinked',
   },
+  // v2.11 refuses a CA-signed certificate for another host name but its API says only "offline"; v1.44 links
+  // anyway (it checks only the chain): link must agree (a tls WARN, exit 0) — see the test below
+  ...(BIN.v2
+    ? [{agent: /./, fault: 'wrong-host-cert', link: {code: 'tls', step: 'tls'}, status: 'notLinked'} as LinkFault]
+    : []),
+  {
+    agent: BIN.v2 ? /failed to write http header|SSL/i : /ENV endpoint|SSL|certificate/i,
+    fault: 'expired-cert',
+    link: {code: 'tls', step: 'tls'},
+    status: BIN.v2 ? 'tls' : 'notLinked',
+  },
 ]
 
 async function linkedRig(rig: Rig): Promise<string> {
@@ -94,6 +105,25 @@ describe(`emulator faults on the real agent ${BIN.version} (${PREFIX})`, () => {
         assert.equal(l.code, EXIT[f.link.code], `link exit: ${failing?.id} ${failing?.detail}`)
         assert.equal(failing?.id, f.link.step)
         assert.equal(s.code, EXIT[f.status], s.json?.result?.verdict?.message)
+      })
+    })
+
+  if (!BIN.v2)
+    test('wrong-host-cert on v1: the agent links anyway (it checks only the chain); status LINKED, link WARNs at tls and exits 0', async () => {
+      await withRig(async rig => {
+        await linkedRig(rig)
+        rig.emu.setFaults(['wrong-host-cert'])
+        const sessions = rig.emu.records.connections.length
+        await rig.agent.restart()
+        await rig.agent.waitFor(v => v.online, 'online with a wrong-host certificate')
+        assert.ok(rig.emu.records.connections.length > sessions, 'a new session after the restart')
+        const s = await rig.cli(['status', '--json'])
+        assert.equal(s.code, EXIT.ok, s.stdout)
+        const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
+        const tls = l.json?.result?.steps?.find((x: {id: string}) => x.id === 'tls')
+        assert.equal(tls?.status, 'WARN', l.stdout)
+        assert.match(tls.detail, /checks only the chain, so it links anyway/)
+        assert.equal(l.code, EXIT.ok, l.stdout)
       })
     })
 

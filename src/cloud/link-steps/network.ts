@@ -6,6 +6,8 @@ import type {LinkContext, Step, StepResult} from '../link-types.js'
 import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
 import {tcpConnect, tcpMeaning} from '../tcp.js'
 import {chainVerifiesWith, pemCertificates, serverDate, tlsHandshake, verifyMeaning} from '../tls-probe.js'
+import {compareVersions} from '../../base/version.js'
+import {linkVersion} from './cloud-api.js'
 import {keepConnection} from './dial.js'
 
 const viaProxy = (ctx: LinkContext) => ['http', 'socks5', 'socks5h'].includes(ctx.settings.proxy.value.kind)
@@ -165,7 +167,11 @@ export const tlsStep: Step = {
     ctx.waiting = 'the TLS handshake'
     const extra = ctx.settings.extraCa
     const store = `CA: node's default store${process.env.NODE_EXTRA_CA_CERTS ? ' + NODE_EXTRA_CA_CERTS' : ''}${extra.length > 0 ? ` + ${extra.map(c => c.source).join(', ')}` : ''}`
+    // v1 agents check only the chain, not the host name (/env, challenge, WSS; measured on v1.44.3: it links with a
+    // CA-signed certificate for another name); v2.11 refuses it
+    const checkHostName = compareVersions(linkVersion(ctx), [2, 0, 0]) >= 0
     const t = await tlsHandshake(ctx.tunnel!, host, {
+      checkHostName,
       extraCa: extra.map(c => c.value),
       insecure: ctx.settings.insecure,
       signal,
@@ -242,6 +248,12 @@ export const tlsStep: Step = {
         }
     }
 
+    if (t.hostNameIgnored)
+      return {
+        detail: `${base}; the certificate is not for ${host}, but this agent (v${linkVersion(ctx).join('.')}) checks only the chain, so it links anyway (a v2 agent would not)`,
+        fix: `serve a certificate for ${host}, or use the URL of the name it has`,
+        status: 'WARN',
+      }
     if (t.insecureAccepted)
       return {
         detail: `${base}; self-signed leaf accepted only because insecure = yes`,
