@@ -33,6 +33,12 @@ async function claimAndLink(rig: Rig, extra: string[] = []): Promise<{claimId: s
 }
 
 describe(`claim, status, link, unclaim on the real agent ${BIN.version} (${PREFIX})`, () => {
+  test('--prefix finds the install (v2.11 at /opt/netdata is an --install-prefix /opt tree: usr/sbin/netdata)', async () => {
+    const r = await runProcess(process.execPath, ['bin/run.js', 'status', '--prefix', PREFIX, '--offline', '--json'])
+    assert.equal(r.json?.result?.agent?.netdata, BIN.netdata, r.stdout)
+    assert.equal(r.json.result.agent.version, BIN.version)
+  })
+
   test(`claim the ${BIN.v2 ? 'v2 way (claim.conf + reload)' : 'v1 way (native)'}: online, status LINKED exit 0 with the node id`, async () => {
     await withRig(async rig => {
       const {nodeId, claimId} = await claimAndLink(rig)
