@@ -151,6 +151,22 @@ export interface AgentView {
   aclk?: Record<string, unknown>
   /** /api/v2/info or /api/v3/info `cloud` object (v1.41+) */
   cloud?: {status?: string; reason?: string; url?: string; claim_id?: string; since?: number}
+  /** the node id Cloud gave this node (CreateNodeInstanceResult), from /api/v1/aclk node-instances or /api/v1/info */
+  nodeId?: null | string
+}
+
+const NO_NODE_ID = /^0{8}-0{4}-0{4}-0{4}-0{12}$/
+
+/** The node id of the agent's own node (relationship self, or the one whose mguid is the agent's). */
+function ownNodeId(view: AgentView): null | string {
+  const instances = view.aclk?.['node-instances']
+  const own = Array.isArray(instances)
+    ? ((instances as Record<string, unknown>[]).find(
+        n => n.relationship === 'self' || (view.info?.machineGuid && n.mguid === view.info.machineGuid),
+      ) ?? (instances.length === 1 ? (instances[0] as Record<string, unknown>) : undefined))
+    : undefined
+  const id = typeof own?.['node-id'] === 'string' ? own['node-id'] : (view.info?.nodeId ?? null)
+  return id && !NO_NODE_ID.test(id) ? id : null
 }
 
 /** Ask the running agent what it thinks of its cloud link. */
@@ -188,5 +204,6 @@ export async function readAgentView(agentUrl: string, timeoutMs = 3000): Promise
   ])
   if (aclk?.ok && aclk.json && typeof aclk.json === 'object') view.aclk = aclk.json
   if (v2?.ok) view.cloud = v2.json?.cloud ?? v2.json?.agents?.[0]?.cloud
+  view.nodeId = ownNodeId(view)
   return view
 }

@@ -61,7 +61,12 @@ function layoutFor(root: string): Layout {
       root: '/',
       sbin: '/usr/sbin',
     }
-  if (existsSync(join(root, 'bin/netdata')) || root.replace(/\/+$/, '') === '/opt/netdata') {
+  // /opt/netdata is the static layout (bin/netdata), unless it is an `--install-prefix /opt` tree (usr/sbin/netdata,
+  // as the v2.11.0 Cloud build of shared/real-agent is): then it is laid out like a manual install
+  if (
+    existsSync(join(root, 'bin/netdata')) ||
+    (root.replace(/\/+$/, '') === '/opt/netdata' && !existsSync(join(root, 'usr/sbin/netdata')))
+  ) {
     return {
       configDir: join(root, 'etc/netdata'),
       kind: 'static',

@@ -31,7 +31,7 @@ export interface ServiceEnvOptions {
 const UNIT_DIRS = ['etc/systemd/system', 'run/systemd/system', 'usr/lib/systemd/system', 'lib/systemd/system']
 const SECRET_NAME = /token|password|passwd|secret|(^|_)key($|_)/i
 /** what the cloud link cares about from a running process's full environment */
-const RELEVANT = /^(NETDATA_|DO_NOT_TRACK$|DISABLE_TELEMETRY$)|proxy$/i
+const RELEVANT = /^(NETDATA_|DO_NOT_TRACK$|DISABLE_TELEMETRY$|SSL_CERT_(FILE|DIR)$|CURL_CA_BUNDLE$)|proxy$/i
 
 export function maskValue(name: string, value: string): string {
   if (SECRET_NAME.test(name)) return mask(value)

@@ -69,6 +69,11 @@ export interface LinkSettings {
   version: Sourced<null | Version>
   /** PEM CA certificates to trust in addition to the default store */
   extraCa: Array<Sourced<string>>
+  /**
+   * the CA bundle the agent's ACLK verifies with (OpenSSL's default paths): SSL_CERT_FILE of its service environment,
+   * else the system bundle; undefined when unknown (the emulator walk)
+   */
+  agentTrust?: Sourced<string>
   /** v2 cloud.conf `insecure = yes`: a self-signed leaf is accepted */
   insecure: boolean
   /** the link is switched off in the agent's config; the walk still runs and says so */

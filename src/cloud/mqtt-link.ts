@@ -18,6 +18,11 @@ export interface MqttProbe {
   serverProperties?: Record<string, unknown>
   granted?: number[]
   pingMs?: number
+  /**
+   * after CONNACK 0 the broker ended this session with DISCONNECT 0x8E (session taken over): another client with the
+   * same client id connected (with --take-over: the running agent, reconnecting at once)
+   */
+  takenOver?: boolean
   detail: string
   fix?: string
   /** the failure is a credentials problem (0x86, 0x87, 4, 5) */
@@ -162,6 +167,7 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
 
   o.signal.removeEventListener('abort', abort)
   o.signal.addEventListener('abort', stop, {once: true})
+  let takenOverAfterConnack = false
   try {
     const connack = await new Promise<{code: number; properties?: Record<string, unknown>; error?: string}>(resolve => {
       client.once('connect', (p: any) => resolve({code: p.reasonCode ?? p.returnCode ?? 0, properties: p.properties}))
@@ -197,6 +203,9 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
 
     const props = connack.properties ?? {}
     let granted: number[] | undefined
+    client.on('packetreceive', (p: {cmd: string; reasonCode?: number}) => {
+      if (p.cmd === 'disconnect' && p.reasonCode === 0x8e) takenOverAfterConnack = true
+    })
     if (o.subscribeTopic) {
       o.onStage?.('subscribe')
       const subs = await client.subscribeAsync(o.subscribeTopic, {qos: 1})
@@ -267,6 +276,16 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
     }
   } catch (error) {
     stop()
+    if (takenOverAfterConnack)
+      return {
+        connack: 0,
+        detail: `CONNACK 0, then DISCONNECT 0x8E (session taken over) before PINGRESP: another client with this client id connected`,
+        exchanges,
+        ok: true,
+        stage: 'ping',
+        takenOver: true,
+        upgradeStatus: 101,
+      }
     return {
       detail: `MQTT session failed after CONNACK 0: ${(error as Error).message}`,
       exchanges,

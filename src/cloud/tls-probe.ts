@@ -2,6 +2,7 @@
 // chain (subject, issuer, validity), the verify error by name with its meaning, and for validity errors the
 // server's clock (its `Date` header) against ours, to tell a wrong local clock from an expired certificate.
 
+import {X509Certificate} from 'node:crypto'
 import {isIP} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {
@@ -34,6 +35,8 @@ export interface TlsProbe {
   error?: string
   /** accepted only because insecure = yes */
   insecureAccepted?: boolean
+  /** the certificate is for another host name, accepted because checkHostName was false */
+  hostNameIgnored?: boolean
 }
 
 const VERIFY_MEANING: Record<string, string> = {
@@ -59,6 +62,8 @@ export interface TlsOptions {
   /** extra CA certificates (PEM); when given, they are added to node's default store */
   extraCa: string[]
   insecure: boolean
+  /** false: a host-name mismatch is accepted (and said), as v1 agents do (they check only the chain) */
+  checkHostName?: boolean
   timeoutMs: number
   signal: AbortSignal
 }
@@ -116,6 +121,12 @@ export function tlsHandshake(stream: Duplex, host: string, options: TlsOptions):
         const peer = socket.getPeerCertificate()
         const mismatch = checkServerIdentity(host, peer)
         if (mismatch) verifyError = (mismatch as NodeJS.ErrnoException).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID'
+      }
+
+      // node reports a host-name mismatch as the authorization error too (servername given)
+      if (/ALTNAME|Hostname\/IP does not match/i.test(verifyError ?? '') && options.checkHostName === false) {
+        finish({...base, hostNameIgnored: true, ok: true, socket})
+        return
       }
 
       if (verifyError === 'DEPTH_ZERO_SELF_SIGNED_CERT' && options.insecure) {
@@ -232,4 +243,40 @@ export function serverDate(socket: TLSSocket, host: string, timeoutMs: number): 
     socket.once('error', () => done(null))
     socket.write(`HEAD / HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: Netdata/rocks newhttpclient\r\n\r\n`)
   })
+}
+
+/** The certificates of a PEM bundle (bad blocks are skipped). */
+export function pemCertificates(bundle: string): X509Certificate[] {
+  const out: X509Certificate[] = []
+  for (const m of bundle.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)) {
+    try {
+      out.push(new X509Certificate(m[0]))
+    } catch {}
+  }
+
+  return out
+}
+
+/**
+ * Whether the chain the server sent would verify with only these CA certificates (signatures, not dates: the
+ * handshake already judged those): one certificate of the chain is a trusted one, or is issued and signed by one.
+ */
+export function chainVerifiesWith(socket: TLSSocket, trusted: X509Certificate[]): boolean {
+  const chain: X509Certificate[] = []
+  let c = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined
+  const seen = new Set<string>()
+  while (c?.raw && !seen.has(c.fingerprint256)) {
+    seen.add(c.fingerprint256)
+    try {
+      chain.push(new X509Certificate(c.raw))
+    } catch {
+      break
+    }
+
+    c = c.issuerCertificate
+  }
+
+  return chain.some(cert =>
+    trusted.some(t => t.fingerprint256 === cert.fingerprint256 || (cert.checkIssued(t) && cert.verify(t.publicKey))),
+  )
 }

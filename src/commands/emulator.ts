@@ -32,6 +32,9 @@ export default class Emulator extends BaseCommand {
       multiple: true,
     }),
     room: Flags.string({description: 'a room id to accept (repeatable); default: one random UUID', multiple: true}),
+    verbose: Flags.boolean({
+      description: 'also log every MQTT packet (type, topic, size, reason) and every failed or abandoned TLS handshake',
+    }),
     hostname: Flags.string({
       description:
         'a name for the certificate (repeatable); the first is used in URLs. Default localhost and 127.0.0.1',
@@ -52,6 +55,8 @@ export default class Emulator extends BaseCommand {
       ...(flags.room ? {rooms: flags.room} : {}),
       ...(flags.hostname ? {hostnames: flags.hostname} : {}),
       log: ui.printEmulatorLog,
+      verbose: flags.verbose,
+      onEvent: event => (this.jsonEnabled() ? ui.printEmulatorEventJson(event) : ui.printEmulatorEvent(event)),
     })
     const info = {
       url: emulator.url,
@@ -73,7 +78,10 @@ export default class Emulator extends BaseCommand {
       process.once('SIGTERM', () => resolve('SIGTERM'))
     })
     ui.printEmulatorLog(`${signal}: stopping`)
+    const nodes = emulator.nodes()
     await emulator.close()
-    return {exitCode: 0, render: () => '', result: info}
+    if (this.jsonEnabled()) ui.printEmulatorSummaryJson(nodes)
+    else ui.printEmulatorSummary(nodes)
+    return {exitCode: 0, render: () => '', result: {...info, nodes}}
   }
 }

@@ -85,6 +85,9 @@ async function validate(ctx: EmulatorContext, pathId: string, text: string): Pro
     claimedAt: new Date().toISOString(),
   })
   ctx.log(`claimed node ${pathId} (${hostname}) with token ${mask(body.token)}`)
+  const node = ctx.records.node(pathId)
+  Object.assign(node, {claimed: true, hostname})
+  ctx.records.event('claimed', pathId, {hostname})
   return {status: 204}
 }
 

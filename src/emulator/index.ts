@@ -7,10 +7,12 @@ import {join} from 'node:path'
 
 import {errnoCode, UserError} from '../base/errors.js'
 import {redactSecrets, registerSecret} from '../base/secrets.js'
+import {loadAclkMessages} from './aclk-messages.js'
 import {generateCertificates, type LeafKind} from './certificates.js'
 import type {EmulatorContext} from './context.js'
 import {FaultSet, parseFaults} from './faults.js'
-import {EmulatorRecords} from './records.js'
+import {type EmulatorEvent, EmulatorRecords, type NodeRecord} from './records.js'
+import {anotherPublicKey} from './otp-api.js'
 import {createEmulatorServer} from './server.js'
 import {EmulatorState} from './state.js'
 
@@ -18,9 +20,11 @@ export {WRONG_HOST_NAME} from './certificates.js'
 export {type Endpoint, ENDPOINTS, type Fault, type FaultName, FAULTS, parseFaults} from './faults.js'
 export {
   type ClaimRecord,
+  type EmulatorEvent,
   EmulatorRecords,
   type MqttConnectionRecord,
   type MqttPublishRecord,
+  type NodeRecord,
   type RequestRecord,
 } from './records.js'
 export {compulsoryTopicNames, topicsFor} from './topics.js'
@@ -42,6 +46,10 @@ export interface EmulatorOptions {
   hostnames?: string[]
   /** one line per request and event, secrets redacted */
   log?: (line: string) => void
+  /** also log every MQTT packet and every failed or abandoned TLS handshake */
+  verbose?: boolean
+  /** called for every node event (claimed, connected, create-node-instance, …) */
+  onEvent?: (event: EmulatorEvent) => void
 }
 
 export interface Emulator {
@@ -56,6 +64,8 @@ export interface Emulator {
   tokenPath: string
   rooms: string[]
   records: EmulatorRecords
+  /** what the emulated Cloud knows of each node now (claimed, connected, node id, last message) */
+  nodes(): NodeRecord[]
   /** the fault specs in force */
   faults: string[]
   /** pre-claim a node (for link tests): as if PUT /api/v1/spaces/nodes/{claimId} had succeeded with this key */
@@ -82,6 +92,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? '127.0.0.1'
   const hostnames = (options.hostnames ?? ['localhost', '127.0.0.1']).map(h => h.toLowerCase())
   let faults = new FaultSet(parseFaults(options.faults ?? []))
+  // the other RSA key of challenge-wrong-key takes ~0.1–2 s to make: start it now, not in the first challenge's answer
+  const warm = (f: FaultSet) => f.has('challenge-wrong-key') && anotherPublicKey().catch(() => {})
+  warm(faults)
   const state = EmulatorState.load(options.stateDir, options.tokens, options.rooms)
   for (const t of state.tokens) registerSecret(t)
   const log = options.log ? (line: string) => options.log!(redactSecrets(line)) : () => {}
@@ -97,7 +110,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let port = 0
   const records = new EmulatorRecords()
+  if (options.onEvent) records.on('event', options.onEvent)
+  const aclk = await loadAclkMessages()
   const ctx: EmulatorContext = {
+    aclk,
+    verbose: Boolean(options.verbose),
     state,
     faults: () => faults,
     records,
@@ -130,6 +147,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokens: state.tokens,
     rooms: state.rooms,
     records,
+    nodes: () => [...records.nodes.values()].map(n => ({...n})),
     faults: faults.specs(),
     registerNode(claimId, publicKeyPem, hostname = 'emulated-node') {
       state
@@ -144,6 +162,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setFaults(specs) {
       const next = new FaultSet(parseFaults(specs))
+      warm(next)
       const before = leafKind(faults)
       faults = next
       emulator.faults = next.specs()

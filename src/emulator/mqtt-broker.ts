@@ -5,6 +5,8 @@
 import mqttPacket, {type IConnectPacket, type Packet} from 'mqtt-packet'
 import type {WebSocket} from 'ws'
 
+import {randomUUID} from 'node:crypto'
+
 import type {EmulatorContext} from './context.js'
 import type {MqttConnectionRecord} from './records.js'
 
@@ -34,6 +36,8 @@ interface Session {
   version: number
   aliases: Map<number, string>
   timers: Set<NodeJS.Timeout>
+  /** SendNodeInstances went out on this session */
+  askedForNodes: boolean
 }
 
 export class MqttBroker {
@@ -60,6 +64,7 @@ export class MqttBroker {
       version: 4,
       aliases: new Map(),
       timers: new Set(),
+      askedForNodes: false,
     }
     this.sessions.add(session)
     // the parser needs the version CONNECT announced to read what follows (set from its 'packet' handler)
@@ -70,6 +75,7 @@ export class MqttBroker {
 
     parser.on('packet', (packet: Packet) => {
       if (keepAlive) keepAlive.refresh()
+      if (this.ctx.verbose) this.ctx.log(`mqtt #${record.id}: ← ${describePacket(packet, session.aliases)}`)
       if (packet.cmd === 'connect') {
         clearTimeout(connectTimer)
         settings.protocolVersion = packet.protocolVersion ?? 4
@@ -87,6 +93,16 @@ export class MqttBroker {
       for (const t of session.timers) clearTimeout(t)
       this.sessions.delete(session)
       if (!record.disconnect) record.disconnect = {by: 'socket-closed', at: new Date().toISOString()}
+      if (record.connack === 0 && record.clientId) {
+        const node = this.ctx.records.node(record.clientId)
+        node.connected = [...this.sessions].some(s => s.record.clientId === record.clientId && s.record.connack === 0)
+        this.ctx.records.event('disconnected', record.clientId, {
+          session: record.id,
+          by: record.disconnect.by,
+          ...(record.disconnect.reasonCode === undefined ? {} : {reasonCode: record.disconnect.reasonCode}),
+        })
+      }
+
       this.ctx.records.changed()
     })
   }
@@ -131,6 +147,7 @@ export class MqttBroker {
   }
 
   private send(session: Session, packet: Packet): void {
+    if (this.ctx.verbose) this.ctx.log(`mqtt #${session.record.id}: → ${describePacket(packet)}`)
     if (session.ws.readyState === session.ws.OPEN)
       session.ws.send(mqttPacket.generate(packet, {protocolVersion: session.version}))
   }
@@ -225,6 +242,13 @@ export class MqttBroker {
       }
 
     this.connack(session, 0)
+    if (packet.clientId) {
+      const node = this.ctx.records.node(packet.clientId)
+      node.connected = true
+      node.sessions++
+      this.ctx.records.event('connected', packet.clientId, {session: record.id, mqtt: session.version})
+    }
+
     const drop = faults.at('mqtt', 'drop-after-connect')
     if (drop) this.timer(session, 20, () => this.drop(session, drop.spec))
     else if (faults.at('mqtt', 'flood')) this.flood(session)
@@ -260,12 +284,101 @@ export class MqttBroker {
     pump()
   }
 
+  private inbound(session: Session, type: string, payload: Buffer): void {
+    const id = session.record.clientId ?? ''
+    this.send(session, {
+      cmd: 'publish',
+      topic: `/agent/${id}/inbound/v1/${type}`,
+      payload,
+      qos: 1,
+      retain: false,
+      dup: false,
+      messageId: 1 + Math.floor(Math.random() * 65_000),
+    })
+  }
+
+  private sendNodeInstances(session: Session): void {
+    const id = session.record.clientId ?? ''
+    this.inbound(session, 'SendNodeInstances', this.ctx.aclk.encodeSendNodeInstances(id))
+    this.ctx.records.event('send-node-instances', id, {session: session.record.id})
+  }
+
+  /** What Cloud does with the agent's messages: node ids for create-node-instance, state for the rest. */
+  private onAgentMessage(session: Session, topic: string, payload: Buffer): void {
+    const id = session.record.clientId
+    if (!id) return
+    const node = this.ctx.records.node(id)
+    node.lastMessage = {topic, bytes: payload.length, at: new Date().toISOString()}
+    const type = topic.slice(topic.lastIndexOf('/') + 1)
+    try {
+      switch (type) {
+        case 'agent-connection': {
+          const m = this.ctx.aclk.decodeAgentConnection(payload)
+          node.reachable = m.reachable
+          this.ctx.records.event('agent-connection', id, {reachable: m.reachable, updateSource: m.updateSource})
+
+          break
+        }
+
+        case 'create-node-instance': {
+          const m = this.ctx.aclk.decodeCreateNodeInstance(payload)
+          const saved = this.ctx.state.node(id)
+          // one node id per claim id and machine GUID, kept across sessions (and in state.json)
+          const nodeId =
+            (saved?.nodeId && saved.nodeIdFor === m.machineGuid ? saved.nodeId : undefined) ??
+            (node.machineGuid === m.machineGuid ? node.nodeId : undefined) ??
+            randomUUID()
+          Object.assign(node, {machineGuid: m.machineGuid, nodeId, ...(m.hostname ? {hostname: m.hostname} : {})})
+          if (saved && saved.nodeId !== nodeId)
+            this.ctx.state
+              .saveNode({...saved, nodeId, nodeIdFor: m.machineGuid})
+              .catch((error: Error) => this.ctx.log(`cannot save state: ${error.message}`))
+          this.inbound(
+            session,
+            'CreateNodeInstanceResult',
+            this.ctx.aclk.encodeCreateNodeInstanceResult(nodeId, m.machineGuid),
+          )
+          this.ctx.log(`node ${id}: create-node-instance (${m.hostname}, machine ${m.machineGuid}) → node id ${nodeId}`)
+          this.ctx.records.event('create-node-instance', id, {
+            hostname: m.hostname,
+            machineGuid: m.machineGuid,
+            nodeId,
+          })
+
+          break
+        }
+
+        case 'node-instance-connection': {
+          const m = this.ctx.aclk.decodeNodeInstanceConnection(payload)
+          this.ctx.records.event('node-instance-connection', id, {
+            nodeId: m.nodeId,
+            liveness: m.liveness,
+            queryable: m.queryable,
+          })
+
+          break
+        }
+        // No default
+      }
+    } catch (error) {
+      this.ctx.log(
+        `mqtt #${session.record.id}: cannot decode ${type} (${payload.length} bytes): ${(error as Error).message}`,
+      )
+    }
+  }
+
   private onPacket(session: Session, packet: Packet): void {
     const {record} = session
     switch (packet.cmd) {
       case 'subscribe': {
         for (const s of packet.subscriptions) record.subscriptions.push({topic: s.topic, qos: s.qos})
         this.send(session, {cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(s => s.qos)})
+        // Cloud asks a connected agent for its nodes; v1.44 sends create-node-instance only after this
+        if (!session.askedForNodes && packet.subscriptions.some(s => s.topic.endsWith('/inbound/v1/+'))) {
+          session.askedForNodes = true
+          this.sendNodeInstances(session)
+        }
+
         break
       }
 
@@ -286,6 +399,7 @@ export class MqttBroker {
           })
         if (packet.qos === 1) this.send(session, {cmd: 'puback', messageId: packet.messageId})
         if (packet.qos === 2) this.send(session, {cmd: 'pubrec', messageId: packet.messageId})
+        this.onAgentMessage(session, topic, Buffer.from(packet.payload))
         break
       }
 
@@ -316,5 +430,37 @@ export class MqttBroker {
     }
 
     this.ctx.records.changed()
+  }
+}
+
+/** One line per MQTT packet for --verbose: its type and what identifies it (never a password or payload). */
+export function describePacket(packet: Packet, aliases?: Map<number, string>): string {
+  switch (packet.cmd) {
+    case 'connect': {
+      return `CONNECT v${packet.protocolVersion} client ${packet.clientId} keepalive ${packet.keepalive}${packet.will ? ` will ${packet.will.topic}` : ''}`
+    }
+
+    case 'connack': {
+      return `CONNACK ${packet.reasonCode ?? packet.returnCode}`
+    }
+
+    case 'subscribe': {
+      return `SUBSCRIBE ${packet.subscriptions.map(s => `${s.topic} (QoS ${s.qos})`).join(', ')}`
+    }
+
+    case 'publish': {
+      const alias = packet.properties?.topicAlias
+      const topic = packet.topic || (alias === undefined ? '' : (aliases?.get(alias) ?? `alias ${alias}`))
+      const size = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length
+      return `PUBLISH ${topic} QoS ${packet.qos} ${size} bytes${alias === undefined ? '' : ` (topic alias ${alias})`}`
+    }
+
+    case 'disconnect': {
+      return `DISCONNECT${packet.reasonCode === undefined ? '' : ` reason ${packet.reasonCode}`}`
+    }
+
+    default: {
+      return packet.cmd.toUpperCase()
+    }
   }
 }

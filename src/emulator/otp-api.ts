@@ -14,10 +14,11 @@ import {cloudError, type Reply} from './replies.js'
 import {topicsFor} from './topics.js'
 
 const SECRET_BYTES = 32
+const MAX_PENDING_CHALLENGES = 8
 
 let otherKey: Promise<string> | undefined
 /** A key that is not the node's, for the challenge-wrong-key fault (made on first use: RSA keygen is slow). */
-function anotherPublicKey(): Promise<string> {
+export function anotherPublicKey(): Promise<string> {
   otherKey ??= promisify(generateKeyPair)('rsa', {modulusLength: 2048}).then(
     ({publicKey}) => publicKey.export({format: 'pem', type: 'spki'}) as string,
   )
@@ -40,25 +41,29 @@ export async function handleChallenge(ctx: EmulatorContext, claimId: string): Pr
   const secret = randomBytes(SECRET_BYTES)
   const key = ctx.faults().at('challenge', 'challenge-wrong-key') ? await anotherPublicKey() : node.publicKeyPem
   const encrypted = publicEncrypt({key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1'}, secret)
-  ctx.otp.challenges.set(claimId.toLowerCase(), secret)
+  const pending = ctx.otp.challenges.get(claimId.toLowerCase()) ?? []
+  ctx.otp.challenges.set(claimId.toLowerCase(), [...pending, secret].slice(-MAX_PENDING_CHALLENGES))
   return {status: 200, body: {challenge: encrypted.toString('base64')}}
 }
 
 export function handlePassword(ctx: EmulatorContext, claimId: string, text: string): Reply {
   const fault = otpFault(ctx, 'password')
   if (fault) return fault
-  const secret = ctx.otp.challenges.get(claimId.toLowerCase())
-  // one answer per challenge, right or wrong
-  ctx.otp.challenges.delete(claimId.toLowerCase())
+  const key = claimId.toLowerCase()
+  const pending = ctx.otp.challenges.get(key) ?? []
   let response: unknown
   try {
     response = (JSON.parse(text) as {response?: unknown}).response
   } catch {}
 
   if (typeof response !== 'string') return cloudError(400, 'ErrBadRequest', 'the body must be {"response":"<base64>"}')
-  if (!secret) return cloudError(401, 'ErrChallengeNotFound', 'no challenge is pending for this node')
+  if (pending.length === 0) return cloudError(401, 'ErrChallengeNotFound', 'no challenge is pending for this node')
   const answer = Buffer.from(response, 'base64')
-  const right = answer.length === secret.length && timingSafeEqual(answer, secret)
+  // one answer per challenge, right or wrong: a right one uses its challenge, a wrong one the newest
+  const index = pending.findIndex(secret => answer.length === secret.length && timingSafeEqual(answer, secret))
+  const right = index !== -1
+  pending.splice(right ? index : pending.length - 1, 1)
+  if (pending.length === 0) ctx.otp.challenges.delete(key)
   if (!right || ctx.faults().at('password', 'password-rejected'))
     return cloudError(401, 'ErrInvalidChallengeResponse', 'wrong answer to the challenge')
 

@@ -58,15 +58,76 @@ export interface MqttConnectionRecord {
   disconnect?: {by: 'client-disconnect' | 'emulator' | 'socket-closed'; reasonCode?: number; at: string}
 }
 
+/** What the emulated Cloud knows of one node (claim id), as `emulator` shows it. */
+export interface NodeRecord {
+  claimId: string
+  hostname?: string
+  claimed: boolean
+  /** an MQTT session with CONNACK 0 is open now */
+  connected: boolean
+  /** MQTT sessions that got CONNACK 0 */
+  sessions: number
+  /** the node id given in CreateNodeInstanceResult */
+  nodeId?: string
+  machineGuid?: string
+  /** the agent's last UpdateAgentConnection said reachable */
+  reachable?: boolean
+  lastMessage?: {topic: string; bytes: number; at: string}
+}
+
+export type EmulatorEventName =
+  | 'claimed'
+  | 'connected'
+  | 'disconnected'
+  | 'agent-connection'
+  | 'send-node-instances'
+  | 'create-node-instance'
+  | 'node-instance-connection'
+
+/** One line of `emulator --json` after the start line: what happened to a node. */
+export interface EmulatorEvent {
+  at: string
+  event: EmulatorEventName
+  claimId: string
+  detail?: Record<string, unknown>
+}
+
 // node's EventEmitter: on/off/once with types, no DOM events needed
 // eslint-disable-next-line unicorn/prefer-event-target
 export class EmulatorRecords extends EventEmitter {
   readonly requests: RequestRecord[] = []
   readonly claims: ClaimRecord[] = []
   readonly connections: MqttConnectionRecord[] = []
+  readonly nodes = new Map<string, NodeRecord>()
+  readonly events: EmulatorEvent[] = []
+
+  /** The node record for a claim id (created on first use, not claimed). */
+  node(claimId: string): NodeRecord {
+    const key = claimId.toLowerCase()
+    let n = this.nodes.get(key)
+    if (!n) {
+      n = {claimId: key, claimed: false, connected: false, sessions: 0}
+      this.nodes.set(key, n)
+    }
+
+    return n
+  }
+
+  /** Record an event and tell the listeners of 'event'. */
+  event(event: EmulatorEventName, claimId: string, detail?: Record<string, unknown>): void {
+    const e: EmulatorEvent = {
+      at: new Date().toISOString(),
+      event,
+      claimId: claimId.toLowerCase(),
+      ...(detail ? {detail} : {}),
+    }
+    if (this.events.length < 10_000) this.events.push(e)
+    this.emit('event', e)
+    this.changed()
+  }
 
   /** Resolves with the first record (past or future) that matches, or rejects after timeoutMs. */
-  waitFor<K extends 'claims' | 'connections' | 'requests'>(
+  waitFor<K extends 'claims' | 'connections' | 'events' | 'requests'>(
     kind: K,
     match: (r: EmulatorRecords[K][number]) => boolean,
     timeoutMs = 5000,
@@ -98,5 +159,7 @@ export class EmulatorRecords extends EventEmitter {
     this.requests.length = 0
     this.claims.length = 0
     this.connections.length = 0
+    this.events.length = 0
+    this.nodes.clear()
   }
 }

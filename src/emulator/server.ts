@@ -225,7 +225,21 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  server.on('tlsClientError', (error: Error) => ctx.log(`TLS handshake failed: ${error.message}`))
+  server.on('tlsClientError', (error: Error, socket: Socket) =>
+    ctx.log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${error.message.trim()}`),
+  )
+  // a client that checks the host name (or the chain) after the handshake just closes: say so, at --verbose
+  const spoke = new WeakSet<Socket>()
+  server.on('request', (req: IncomingMessage) => spoke.add(req.socket))
+  server.on('secureConnection', (socket: Socket) => {
+    if (!ctx.verbose) return
+    socket.once('close', () => {
+      if (!spoke.has(socket))
+        ctx.log(
+          `TLS connection from ${socket.remoteAddress}:${socket.remotePort} closed before any request: the client may not accept the certificate (host name, chain or dates)`,
+        )
+    })
+  })
 
   const broker = new MqttBroker(ctx)
   const wss = new WebSocketServer({
@@ -234,6 +248,7 @@ export function createEmulatorServer(ctx: EmulatorContext, tls: {key: string; ce
     handleProtocols: protocols => (protocols.has('mqtt') ? 'mqtt' : false),
   })
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    spoke.add(socket)
     const started = performance.now()
     const path = (req.url ?? '/').split('?')[0].replace(/\/{2,}/g, '/')
     const record: RequestRecord = {

@@ -16,6 +16,9 @@ export interface ClaimedNode {
   publicKeyPem: string
   machineGuid?: string
   claimedAt: string
+  /** the node id Cloud gave in CreateNodeInstanceResult, and the machine GUID it was given for */
+  nodeId?: string
+  nodeIdFor?: string
 }
 
 interface StateFile {

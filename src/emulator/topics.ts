@@ -27,7 +27,9 @@ const RENAMED_V139: Record<string, string> = {
   'alarm-health': 'alarm-checkpoint',
   'alarm-snapshot': 'alarm-snapshot-v2',
 }
-const NEW_V139 = [...NEW_V136.map(n => RENAMED_V139[n] ?? n), 'node-instance-manifest']
+const NEW_V139 = NEW_V136.map(n => RENAMED_V139[n] ?? n)
+// node-instance-manifest first appears in v2.11.0 (v1.44.3 knows no such topic: shared/real-agent/README.md)
+const NEW_V211 = [...NEW_V139, 'node-instance-manifest']
 
 /** [major, minor] of `1.37.1`, `v2.11.0`; undefined when unknown (then the newest era applies). */
 export function parseVersion(v: string | undefined): [number, number] | undefined {
@@ -42,7 +44,8 @@ function atLeast(v: [number, number], major: number, minor: number): boolean {
 export function compulsoryTopicNames(version: string | undefined, encoding: Encoding): string[] {
   if (encoding === 'json') return OLD_JSON
   const v = parseVersion(version)
-  if (!v || atLeast(v, 1, 39)) return NEW_V139
+  if (!v || atLeast(v, 2, 11)) return NEW_V211
+  if (atLeast(v, 1, 39)) return NEW_V139
   if (atLeast(v, 1, 36)) return NEW_V136
   return NEW_V132
 }

@@ -33,7 +33,10 @@ export interface ClaimOptions {
   /** none, env, http://…, socks5://…, socks5h://… (default: the agent's configured proxy) */
   proxy?: string
   insecure?: boolean
-  /** a CA bundle to trust for the claim request (default cloud.d/cloud_fullchain.pem, v2 also trusted.pem) */
+  /**
+   * a CA bundle to trust for the claim request (default cloud.d/cloud_fullchain.pem, v2 also trusted.pem); v2 through
+   * claim.conf: written to cloud.d/trusted.pem, where the agent's own claim reads it
+   */
   caFile?: string
   /** v1: the claim id (default: a new random UUID, as v1.41+ and v2 agents do) */
   id?: string
@@ -152,7 +155,9 @@ export async function claimNode(options: ClaimOptions): Promise<ClaimResult> {
     return claimWithClaimConf(options, input, base, {
       claimConf: paths.claimConf,
       cloudConf: paths.cloudConf,
+      cloudDir: paths.cloudDir,
       proxy: proxyValue,
+      ...(owner ? {agentOwner: owner} : {}),
     })
 
   return claimNatively(options, {agent, base, identity, input, owner, paths, proxy, proxyValue, rules})

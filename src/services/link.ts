@@ -3,7 +3,7 @@
 // run by the one runner; progress goes through a callback so --json stays silent and tests can watch the steps.
 
 import {generateKeyPair, randomUUID} from 'node:crypto'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -141,6 +141,30 @@ function checkUrl(settings: LinkSettings): void {
 }
 
 /** Settings of this node: cloud.conf / netdata.conf / claim.conf / service env, overridden by flags. */
+/** The system CA bundle OpenSSL reads by default on Debian/Ubuntu, RHEL/Fedora, SUSE, Alpine. */
+const SYSTEM_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+]
+
+/** What the agent's ACLK trusts (OpenSSL's default paths): SSL_CERT_FILE of its environment, else the system bundle. */
+function agentTrustOf(env: Record<string, string>): {agentTrust?: Sourced<string>} {
+  const file = env.SSL_CERT_FILE || SYSTEM_BUNDLES.find(f => existsSync(f))
+  if (!file) return {}
+  try {
+    return {
+      agentTrust: {
+        source: env.SSL_CERT_FILE ? `SSL_CERT_FILE=${file} (the agent's environment)` : `the system store ${file}`,
+        value: readFileSync(file, 'utf8'),
+      },
+    }
+  } catch {
+    return {}
+  }
+}
+
 export async function nodeSettings(
   install: Install,
   options: LinkOptions,
@@ -181,8 +205,13 @@ export async function nodeSettings(
     )
   if (identity.keysMatch) keyNotes.push('public matches')
   const {mode} = identity.privateKey.file
-  if (mode && (Number.parseInt(mode, 8) & 0o077) !== 0)
-    keyProblems.push(`private.pem mode ${mode} lets other users read it (the agent uses 0600)`)
+  // modes per era: v1's claim writes the key 0600; v2 writes every cloud.d file itself under umask 0007 (0660: the
+  // agent's group may read it, measured on v2.11.0), so only access for others is a problem there
+  const v2Files = cs.rules.claim === 'claim.conf'
+  if (mode && (Number.parseInt(mode, 8) & (v2Files ? 0o007 : 0o077)) !== 0)
+    keyProblems.push(
+      `private.pem mode ${mode} lets other users read it (the agent uses ${v2Files ? '0660 with its own group' : '0600'})`,
+    )
 
   const proxyRaw: Sourced<string> = options.proxy
     ? {source: '--proxy', value: options.proxy}
@@ -195,6 +224,7 @@ export async function nodeSettings(
     disabled:
       cs.enabled.effective === 'off' ? {source: cs.enabled.source, value: cs.enabled.value ?? 'off'} : undefined,
     extraCa: readCaFiles(options.caFiles),
+    ...agentTrustOf(env),
     insecure: cs.insecure.value,
     keyNotes,
     keyPath: cs.paths.privateKey,

@@ -2,6 +2,7 @@
 // install discovery → (buildinfo ‖ agent API) → files (cloud.conf, netdata.conf, cloud.d) → verdict.
 
 import {existsSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {agentFileOwners} from '../agent/accounts.js'
 import {type AgentView, readAgentView} from '../agent/api.js'
@@ -16,6 +17,7 @@ import {noAclk, readBuild} from './build-check.js'
 import {type ErrorCode, EXIT} from '../base/errors.js'
 import {type CloudOptionState, describeCloudOptions} from '../agent/cloud-options.js'
 import {CLONE_FIX} from '../cloud/errors.js'
+import {readTextFile} from '../config/read.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -171,6 +173,7 @@ export async function getStatus(
   }
 
   checkOwnership(install, identity, findings)
+  if (settings.rules.claim === 'script') checkScriptGuid(install, identity, running, findings)
 
   const online = agentOnline(running)
   const implSetting = install.netdataConf?.get('cloud', 'aclk implementation')
@@ -375,6 +378,72 @@ function checkOwnership(install: Install, identity: Identity, findings: Finding[
   }
 }
 
+/**
+ * The agent's own reason for being offline (v2 /api/v3/info cloud.reason, v1.41–1.47 /api/v2/info), as the real
+ * v2.11.0 and v1.44.3 agents word it against each emulator fault, → the cause and the exit code `link` gives for it.
+ * Reasons that do not say which step failed ("offline", "none", "env_endpoint_unreachable") stay notLinked.
+ */
+export function causeOfAgentReason(
+  reason: string,
+): undefined | {code: 'auth' | 'cloudApi' | 'tls'; meaning: string; fix: string} {
+  if (/invalid \/env transport|invalid_env_transport/i.test(reason))
+    return {
+      code: 'cloudApi',
+      fix: 'the Cloud URL serves no MQTTv5 transport this agent can use: check the URL in cloud.conf',
+      meaning: '/env offered no transport this agent can use',
+    }
+  // v2.11 "/env response code is not 200", v1.44 env_response_not_200 (e.g. 503 with a retry delay: measured)
+  if (/\/env response code is not 200|env_response_not_200/i.test(reason))
+    return {
+      code: 'cloudApi',
+      fix: 'Cloud answered /env with an error (maybe a 503 with a retry delay): the agent retries by itself',
+      meaning: "the Cloud's /env answered with an error",
+    }
+  if (/challenge decryption failed|invalid_otp/i.test(reason))
+    return {
+      code: 'auth',
+      fix: 'Cloud holds another public key for this claim id: netdata-cloud unclaim, then claim again',
+      meaning: "the challenge does not decrypt with the node's private key",
+    }
+  // v2.11 with a CA it does not trust: "https client failed to write http header" (the handshake fails in SSL_write;
+  // its log says SSL_ERROR_SSL); with a self-signed leaf: "cannot start SSL connection" (measured)
+  if (/\bSSL\b|certificate|TLS|https client failed to write http header/i.test(reason))
+    return {
+      code: 'tls',
+      fix: "the agent does not trust the Cloud's certificate: check SSL_CERT_FILE in its environment and the system CA store",
+      meaning: 'the TLS connection to Cloud failed',
+    }
+  return undefined
+}
+
+/**
+ * v1's netdata-claim.sh reads (and creates when missing) the machine GUID at its COMPILED-IN registry path, not the
+ * agent's configured one (measured on v1.44.3): a node claimed with it can be known to Cloud by a GUID that is not the
+ * agent's. Flag a GUID file there that differs from the agent's own.
+ */
+function checkScriptGuid(install: Install, identity: Identity, running: AgentView, findings: Finding[]): void {
+  const compiled = join(install.root, 'var/lib/netdata/registry/netdata.public.unique.id')
+  let scriptGuid: string | undefined
+  try {
+    // the registry belongs to the agent's user: the one checked read (no link, one hard link, an expected owner)
+    scriptGuid = readTextFile(compiled, 'machine GUID', 4096, {owners: agentFileOwners(install.runAsUser)})
+      ?.trim()
+      .toLowerCase()
+  } catch {
+    return
+  }
+
+  if (!scriptGuid) return
+
+  const own = (running.info?.machineGuid ?? identity.machineGuid ?? '').toLowerCase()
+  if (!own || !/^[0-9a-f-]{36}$/.test(scriptGuid) || scriptGuid === own) return
+  findings.push({
+    fix: "claim with netdata-cloud claim --force (it sends the agent's own GUID), or give the script the agent's registry",
+    level: 'warn',
+    message: `${compiled} holds machine GUID ${scriptGuid}, not the agent's own (${own}): netdata-claim.sh reads the GUID there (its compiled-in path), so a claim made with it names another machine to Cloud`,
+  })
+}
+
 function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, install: Install): Verdict {
   const cannot = noAclk(build, install)
   if (cannot) return {code: 'noAclk', fix: cannot.fix, message: cannot.message, state: 'cannot-link'}
@@ -499,7 +568,7 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
   if (r.running.online)
     return {
       code: 'ok',
-      message: `linked to Netdata Cloud${r.cloudConf.url.value ? ` (${r.cloudConf.url.value})` : ''}`,
+      message: `linked to Netdata Cloud${r.cloudConf.url.value ? ` (${r.cloudConf.url.value})` : ''}${r.running.nodeId ? `, node id ${r.running.nodeId}` : ', no node id assigned yet'}`,
       state: 'linked',
     }
   if (r.running.aclk?.['banned-by-cloud'] === true || r.running.cloud?.status === 'banned') {
@@ -514,10 +583,18 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
   const reason =
     r.running.cloud?.reason ??
     (r.running.aclk ? 'aclk-state says online: false' : 'the agent reports aclk-available: false')
+  const cause = causeOfAgentReason(reason)
+  if (cause)
+    return {
+      code: cause.code,
+      fix: `${cause.fix}; netdata-cloud link walks the connection and names the failing step`,
+      message: `claimed and enabled, but not connected: the agent says "${reason}" (${cause.meaning})`,
+      state: 'not-linked',
+    }
   return {
     code: 'notLinked',
     fix: 'netdata-cloud link (walks the connection and names the failing step)',
-    message: `claimed and enabled, but not connected: ${reason}`,
+    message: `claimed and enabled, but not connected: ${reason}${/^(offline|none|)$/i.test(reason.trim()) ? " (the agent's API gives no cause: its log has it, e.g. MQTT CONNACK refusals)" : ''}`,
     state: 'not-linked',
   }
 }

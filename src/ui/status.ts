@@ -79,6 +79,7 @@ export function renderStatus(r: StatusReport): string {
     if (run.claimId) agentText += `; claim id ${run.claimId}`
     if (run.cloud?.status)
       agentText += `; cloud.status ${run.cloud.status}${run.cloud.reason ? ` (${run.cloud.reason})` : ''}`
+    if (run.nodeId) agentText += `; node id ${run.nodeId}`
   }
 
   rows.push(['Running agent', agentText])

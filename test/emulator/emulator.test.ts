@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import mqtt from 'mqtt'
+import protobuf from 'protobufjs'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {claim, curl, decryptChallenge, json, makeNode, otpExchange} from './clients.js'
@@ -175,6 +176,8 @@ describe('emulator endpoints', () => {
         ['alarm-log-v2', 'alarm-checkpoint', 'alarm-config', 'alarm-snapshot-v2', 'chart', 'alarms', 'meta'],
         ['alarm-log', 'alarm-health'],
       ],
+      // node-instance-manifest first appears in v2.11.0 (v1.44.3 knows no such topic)
+      ['1.44.3', 'proto,ctx', ['alarm-log-v2', 'node-instance-collectors'], ['node-instance-manifest']],
       ['2.11.0', 'proto,ctx', ['alarm-log-v2', 'inbox-cmd-v1', 'node-instance-manifest'], ['alarm-snapshot']],
     ]
     for (const [version, cap, present, absent] of eras) {
@@ -278,6 +281,65 @@ describe('emulator endpoints', () => {
       if (protocolVersion === 5) assert.equal(rec.connectProperties?.topicAliasMaximum, 65_535)
     })
   }
+
+  test('after CONNECT it acts as Cloud: SendNodeInstances on subscribe, CreateNodeInstanceResult with a node id; node state and events', async () => {
+    const node = makeNode()
+    await claim(emu, node)
+    const creds = json(await otpExchange(emu, node, '1.44.3'))
+    const events: string[] = []
+    const onEvent = (e: {event: string; claimId: string}) => e.claimId === node.claimId && events.push(e.event)
+    emu.records.on('event', onEvent)
+    const client = await mqtt.connectAsync(`wss://localhost:${emu.port}/mqtt`, {
+      ca: emu.caPem,
+      clientId: creds.clientID,
+      password: creds.password,
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+      username: creds.username,
+    })
+    const inbound: {topic: string; payload: Buffer}[] = []
+    const arrived = (type: string) =>
+      new Promise<Buffer>(resolve => {
+        const check = () => {
+          const m = inbound.find(x => x.topic.endsWith(`/inbound/v1/${type}`))
+          if (m) resolve(m.payload)
+          else setTimeout(check, 20)
+        }
+
+        check()
+      })
+    client.on('message', (topic, payload) => inbound.push({payload, topic}))
+    await client.subscribeAsync(`/agent/${node.claimId}/inbound/v1/+`, {qos: 1})
+    const ask = protobuf.parse(
+      'syntax = "proto3"; message S { string claim_id = 1; } message C { string claim_id = 1; string machine_guid = 2; string hostname = 3; } message R { string node_id = 1; string machine_guid = 2; }',
+      {keepCase: true},
+    ).root
+    const sent = ask.lookupType('S').decode(await arrived('SendNodeInstances')) as unknown as {claim_id: string}
+    assert.equal(sent.claim_id, node.claimId)
+    const guid = '6290ded2-edca-11f1-8dba-02fc00000001'
+    const C = ask.lookupType('C')
+    await client.publishAsync(
+      `/agent/${node.claimId}/outbound/v1/create-node-instance`,
+      Buffer.from(C.encode(C.fromObject({claim_id: node.claimId, hostname: 'n1', machine_guid: guid})).finish()),
+      {qos: 1},
+    )
+    const result = ask.lookupType('R').decode(await arrived('CreateNodeInstanceResult')) as unknown as {
+      node_id: string
+      machine_guid: string
+    }
+    assert.match(result.node_id, /^[0-9a-f-]{36}$/)
+    assert.equal(result.machine_guid, guid)
+    const state = emu.nodes().find(n => n.claimId === node.claimId)
+    assert.equal(state?.nodeId, result.node_id)
+    assert.equal(state?.connected, true)
+    assert.equal(state?.claimed, true)
+    assert.equal(state?.lastMessage?.topic, `/agent/${node.claimId}/outbound/v1/create-node-instance`)
+    await client.endAsync()
+    await emu.records.waitFor('events', e => e.claimId === node.claimId && e.event === 'disconnected')
+    emu.records.off('event', onEvent)
+    assert.deepEqual(events, ['connected', 'send-node-instances', 'create-node-instance', 'disconnected'])
+    assert.equal(emu.nodes().find(n => n.claimId === node.claimId)?.connected, false)
+  })
 
   test('the log names requests and statuses but never a token or password', () => {
     const all = lines.join('\n')

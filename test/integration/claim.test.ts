@@ -592,6 +592,13 @@ describe('claim and unclaim against the emulator', () => {
       `[global]\n    url = ${emu.url}\n    token = ${TOKEN}\n    rooms = ${ROOM}\n`,
     )
     assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN))
+    // --ca goes where v2.11's own (libcurl) claim reads it: cloud.d/trusted.pem, agent-owned 0644 (real-agent README)
+    assert.ok(!dry.json.result.files.some((f: {path: string; action: string}) => f.action === 'created'))
+    const trusted = join(l.cloudDir, 'trusted.pem')
+    assert.equal(readFileSync(trusted, 'utf8'), emu.caPem)
+    assert.equal(statSync(trusted).mode & 0o777, 0o644)
+    assert.ok(r.json.result.files.some((f: {path: string}) => f.path === trusted))
+    assert.ok(r.json.warnings.some((w: {message: string}) => /trusted\.pem/.test(w.message)))
     const again = await claim(l, ['--rooms', ROOM], {build: V2})
     assert.equal(again.json.result.changed, false, 'same claim.conf: changed=false')
     const bad = await claim(l, ['--id', ROOM], {build: V2})

@@ -54,7 +54,7 @@ async function stop(run: Running, signal: NodeJS.Signals): Promise<number | null
 }
 
 describe('netdata-cloud emulator (the command)', () => {
-  test('--json: one envelope line with url, CA path, token and room; serves curl; SIGTERM ends it with 0', async () => {
+  test('--json: an envelope line with url, CA path, token and room; serves curl; SIGTERM ends it with 0', async () => {
     const t = performance.now()
     const run = await startCli(['--json', '--port', '0', '--fault', 'env-no-mqttv5'])
     const startMs = performance.now() - t
@@ -84,7 +84,15 @@ describe('netdata-cloud emulator (the command)', () => {
       assert.equal(await stop(run, 'SIGTERM'), 0)
     }
 
-    assert.equal(run.stdout().trim().split('\n').length, 1, 'stdout holds exactly one JSON document')
+    // JSON lines: the envelope at start, one line per node event, the summary of every node at exit
+    const lines = run
+      .stdout()
+      .trim()
+      .split('\n')
+      .map(l => JSON.parse(l))
+    assert.equal(lines[0].command, 'emulator')
+    assert.equal(lines.at(-1).event, 'summary')
+    assert.deepEqual(lines.at(-1).nodes, [], 'no node was claimed')
     assert.ok(!existsSync(JSON.parse(run.firstLine).result.tokenFile), 'the temp dir with the token is removed at exit')
     assert.match(run.stderr(), /GET \/api\/v1\/env\?v=2\.11\.0\S* → 200/)
   })

@@ -8,6 +8,7 @@ import {connectOrder, resolveHost} from '../dns.js'
 import type {LinkContext, OpenConnection} from '../link-types.js'
 import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
 import {tcpConnect} from '../tcp.js'
+import {compareVersions} from '../../base/version.js'
 import {tlsHandshake} from '../tls-probe.js'
 
 export function keepConnection(ctx: LinkContext, conn: OpenConnection): void {
@@ -79,6 +80,8 @@ export async function dialTls(
   }
 
   const tls = await tlsHandshake(stream, host, {
+    // as the tls step: v1 agents do not check the host name
+    checkHostName: compareVersions(ctx.settings.version.value ?? [2, 11, 0], [2, 0, 0]) >= 0,
     extraCa: ctx.settings.extraCa.map(c => c.value),
     insecure: ctx.settings.insecure,
     signal,

@@ -6,7 +6,9 @@ import {connectOrder, dnsMeaning, type DnsAnswer, resolveHost} from '../dns.js'
 import type {LinkContext, Step, StepResult} from '../link-types.js'
 import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
 import {tcpConnect, tcpMeaning} from '../tcp.js'
-import {serverDate, tlsHandshake, verifyMeaning} from '../tls-probe.js'
+import {chainVerifiesWith, pemCertificates, serverDate, tlsHandshake, verifyMeaning} from '../tls-probe.js'
+import {compareVersions} from '../../base/version.js'
+import {linkVersion} from './cloud-api.js'
 import {keepConnection} from './dial.js'
 import {certificateTimeVerdict} from '../transport-errors.js'
 
@@ -167,7 +169,11 @@ export const tlsStep: Step = {
     ctx.waiting = 'the TLS handshake'
     const extra = ctx.settings.extraCa
     const store = `CA: node's default store${process.env.NODE_EXTRA_CA_CERTS ? ' + NODE_EXTRA_CA_CERTS' : ''}${extra.length > 0 ? ` + ${extra.map(c => c.source).join(', ')}` : ''}`
+    // v1 agents check only the chain, not the host name (/env, challenge, WSS; measured on v1.44.3: it links with a
+    // CA-signed certificate for another name); v2.11 refuses it
+    const checkHostName = compareVersions(linkVersion(ctx), [2, 0, 0]) >= 0
     const t = await tlsHandshake(ctx.tunnel!, host, {
+      checkHostName,
       extraCa: extra.map(c => c.value),
       insecure: ctx.settings.insecure,
       signal,
@@ -222,6 +228,24 @@ export const tlsStep: Step = {
     ctx.disposers.push(() => conn.socket.destroy())
     keepConnection(ctx, conn)
     const base = `${t.protocol} ${t.cipher}, ${sni}, chain ${chain}; ${store}`
+    // --ca makes this walk trust more than the agent: check the chain with what the agent's ACLK trusts
+    const {agentTrust} = ctx.settings
+    if (extra.length > 0 && agentTrust && !t.insecureAccepted) {
+      const trusted = pemCertificates(agentTrust.value)
+      if (!chainVerifiesWith(t.socket!, trusted))
+        return {
+          detail: `${base}; but the agent will not trust this chain: its ACLK verifies with ${agentTrust.source} (${trusted.length} CA certificate${trusted.length === 1 ? '' : 's'}), which does not hold the CA that --ca added`,
+          fix: 'give the agent the CA: SSL_CERT_FILE=<ca.pem> in its service environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…), then restart it',
+          status: 'WARN',
+        }
+    }
+
+    if (t.hostNameIgnored)
+      return {
+        detail: `${base}; the certificate is not for ${host}, but this agent (v${linkVersion(ctx).join('.')}) checks only the chain, so it links anyway (a v2 agent would not)`,
+        fix: `serve a certificate for ${host}, or use the URL of the name it has`,
+        status: 'WARN',
+      }
     if (t.insecureAccepted)
       return {
         detail: `${base}; self-signed leaf accepted only because insecure = yes`,

@@ -132,6 +132,13 @@ export const mqttStep: Step = {
       }
     }
 
+    if (probe.takenOver)
+      return {
+        detail: `WebSocket 101 (${via}); CONNECT MQTT ${protocol} → CONNACK 0 (success); then the broker ended this session with DISCONNECT 0x8E (session taken over)${agentOnline ? ': the running agent reconnected at once with its client id and has its session back (--take-over)' : ': another client with this client id connected'}. The credentials and the broker are fine`,
+        status: agentOnline ? 'PASS' : 'WARN',
+        ...(agentOnline ? {} : {fix: 'is another agent running with the same claim id (a cloned machine)?'}),
+      }
+
     const props =
       probe.serverProperties && Object.keys(probe.serverProperties).length > 0
         ? ` ${JSON.stringify(probe.serverProperties)}`

@@ -1,0 +1,50 @@
+// Trust, measured on the real agent: its claim and its link read different CA stores. An agent WITHOUT
+// SSL_CERT_FILE (only the system store): `claim --ca` still claims (v1: we send the request; v2: the CA goes to
+// cloud.d/trusted.pem, which the agent's own libcurl claim reads), but its ACLK does not trust the emulator;
+// `link --ca` must say so instead of passing, and `status` must name TLS when the agent says it.
+import assert from 'node:assert/strict'
+import {describe, test} from 'node:test'
+
+import {EXIT} from '../../src/base/errors.js'
+import {binariesOf} from './real-agent.js'
+import {PREFIX, withRig} from './shared.js'
+
+const BIN = binariesOf(PREFIX)
+
+describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
+  test('agent without SSL_CERT_FILE: claim --ca claims, the link fails on TLS, link --ca says the agent will not trust the chain', async () => {
+    await withRig(
+      async rig => {
+        const c = await rig.claim()
+        assert.equal(c.code, 0, `claim: ${c.stdout}${c.stderr}`)
+        const view = await rig.agent.waitFor(v => v.claimed, 'claimed')
+        assert.equal(view.online, false)
+        // the agent tried /env and gave up on the certificate
+        await rig.emu.records.waitFor('requests', () => true, 1).catch(() => {})
+        const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
+        const tls = l.json?.result?.steps?.find((s: {id: string}) => s.id === 'tls')
+        assert.equal(tls?.status, 'WARN', `link: ${l.stdout}`)
+        assert.match(tls.detail, /the agent will not trust this chain: its ACLK verifies with the system store/)
+        assert.match(tls.fix, /SSL_CERT_FILE/)
+        // the agent's own view and status agree on the cause where the agent gives one (v2)
+        if (BIN.v2) {
+          const offline = await rig.agent.waitFor(v => Boolean(v.reason), 'a reason')
+          const s = await rig.cli(['status', '--json'])
+          assert.equal(s.code, EXIT.tls, `${offline.reason} / ${s.json?.result?.verdict?.message}`)
+        }
+      },
+      {agentCa: 'none'},
+    )
+  })
+
+  test('agent with SSL_CERT_FILE = the CA: link --ca finds it in the agent environment and passes TLS', async () => {
+    await withRig(async rig => {
+      const c = await rig.claim()
+      assert.equal(c.code, 0, c.stdout)
+      await rig.agent.waitFor(v => v.online, 'online')
+      const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
+      const tls = l.json?.result?.steps?.find((s: {id: string}) => s.id === 'tls')
+      assert.equal(tls?.status, 'PASS', JSON.stringify(tls))
+    })
+  })
+})
