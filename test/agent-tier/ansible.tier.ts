@@ -72,8 +72,16 @@ test(`the Ansible role on the real agent ${BIN.version} (${PREFIX}): claim onlin
       assert.equal(rig.sessions(view.claimId!), 1, 'one MQTT session')
       assert.equal(emu.records.claims.length, 1)
       const changedFirst = first.changed
+      // the option needs a restart (the role's handler is off here): the agent, started again, uses 3 query threads
+      const logBefore = agent.log().length
+      await agent.restart()
+      await agent.waitFor(v => v.online, 'online again after the restart')
+      const threads = /Starting 3 query threads|with 3 parallel query threads/
+      for (let i = 0; i < 40 && !threads.test(agent.log().slice(logBefore)); i++)
+        await new Promise(resolve => setTimeout(resolve, 250))
+      assert.match(agent.log().slice(logBefore), threads, 'the agent read [cloud] query thread count / query threads')
 
-      // 2. the same again: nothing to do (claim answers alreadyClaimed, not a failure); still one session
+      // 2. the same again: nothing to do (claim answers alreadyClaimed, not a failure)
       const second = await ansible.playbook(claimed, [], env)
       assert.equal(second.failed, 0, second.output)
       assert.equal(second.changed, 0, second.output)
