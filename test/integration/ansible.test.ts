@@ -5,15 +5,15 @@
 // agent. Runs: claim (the expected changes), the same again (changed=0), --check --diff of the unclaim (nothing
 // written, the diff shown), the unclaim, and that again (changed=0). The token appears in no output, log or child.
 import assert from 'node:assert/strict'
-import {execFileSync} from 'node:child_process'
-import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
 
 import {EXIT} from '../../src/base/errors.js'
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {startAgent, lockAgent, type TestAgent} from '../helpers/agent.js'
-import {ROOT, runProcess} from '../helpers/cli.js'
+import {type AnsibleRig, prepareAnsible} from '../helpers/ansible.js'
+import {ROOT} from '../helpers/cli.js'
 import {snapshot} from './claim-env.js'
 
 const TOKEN = 'tok-AnsibleVault-7d6c5b4a3f2e'
@@ -21,87 +21,14 @@ const ROOM = '3a3b3c3d-1111-4222-8333-944445555666'
 const V132 = join(ROOT, 'test/fixtures/buildinfo/C-v1.32.1-both.txt')
 const tmp = mkdtempSync('/tmp/nc-ansible.')
 const prefix = join(tmp, 'prefix')
-const ansibleLog = join(tmp, 'ansible.log')
 let emu: Emulator
 let agent: TestAgent
 let unlock: () => void
-// npm's cache, which `npm ci` filled: the role installs with --offline from it (HOME is the temp dir here)
-const npmCache = execFileSync('npm', ['config', 'get', 'cache'], {encoding: 'utf8'}).trim()
-
-interface Recap {
-  changed: number
-  failed: number
-  ok: number
-  output: string
-}
-
-async function playbook(vars: Record<string, unknown>, extra: string[] = []): Promise<Recap> {
-  const varsFile = join(tmp, 'vars.json')
-  writeFileSync(varsFile, JSON.stringify(vars))
-  const r = await runProcess(
-    'ansible-playbook',
-    [
-      '-i',
-      join(tmp, 'inventory.ini'),
-      join(ROOT, 'examples/ansible/playbook.yml'),
-      '-e',
-      `@${varsFile}`,
-      '-e',
-      `@${join(tmp, 'vault.yml')}`,
-      '--vault-password-file',
-      join(tmp, 'vault-password'),
-      ...extra,
-    ],
-    {
-      cwd: tmp,
-      env: {
-        ANSIBLE_HOME: join(tmp, 'ansible-home'),
-        ANSIBLE_LOCAL_TEMP: join(tmp, 'ansible-tmp'),
-        ANSIBLE_LOG_PATH: ansibleLog,
-        ANSIBLE_NOCOLOR: '1',
-        ANSIBLE_RETRY_FILES_ENABLED: '0',
-        HOME: tmp,
-        NODE_EXTRA_CA_CERTS: undefined,
-        PATH: process.env.PATH,
-        npm_config_cache: npmCache,
-      },
-      timeoutMs: 300_000,
-    },
-  )
-  const output = r.stdout + r.stderr
-  const recap = /^localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)/m.exec(output)
-  assert.ok(recap, output)
-  assert.ok(!output.includes(TOKEN), 'the token is not in the output')
-  return {changed: Number(recap[2]), failed: Number(recap[3]), ok: Number(recap[1]), output}
-}
+let ansible: AnsibleRig
+const playbook = (vars: Record<string, unknown>, extra: string[] = []) => ansible.playbook(vars, extra)
 
 before(async () => {
-  // the tarball from the built dist/ (install.test.ts covers `npm pack` itself), with the lock as its shrinkwrap
-  const pkg = join(tmp, 'pkg')
-  mkdirSync(pkg)
-  for (const entry of ['bin', 'dist', 'oclif.manifest.json', 'package.json', 'schemas'])
-    cpSync(join(ROOT, entry), join(pkg, entry), {recursive: true})
-  cpSync(join(ROOT, 'package-lock.json'), join(pkg, 'npm-shrinkwrap.json'))
-  const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp], {
-    cwd: pkg,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
-    .toString()
-    .trim()
-    .split('\n')
-    .pop()!
-  writeFileSync(join(tmp, 'vault-password'), 'test-vault-password\n', {mode: 0o600})
-  writeFileSync(join(tmp, 'vault.yml'), `netdata_cloud_claim_token: ${TOKEN}\n`, {mode: 0o600})
-  execFileSync('ansible-vault', ['encrypt', '--vault-password-file', join(tmp, 'vault-password'), 'vault.yml'], {
-    cwd: tmp,
-    env: {...process.env, ANSIBLE_HOME: join(tmp, 'ansible-home'), HOME: tmp},
-  })
-  assert.ok(!readFileSync(join(tmp, 'vault.yml'), 'utf8').includes(TOKEN))
-  writeFileSync(
-    join(tmp, 'inventory.ini'),
-    '[netdata]\nlocalhost ansible_connection=local ansible_become=false ansible_python_interpreter=/usr/bin/python3\n',
-  )
-  writeFileSync(join(tmp, 'tarball'), join(tmp, tarball))
+  ansible = prepareAnsible(tmp, TOKEN)
   emu = await startEmulator({rooms: [ROOM], tokens: [TOKEN]})
   unlock = await lockAgent()
   agent = await startAgent()
@@ -125,7 +52,7 @@ test('the role claims, is idempotent, shows --check --diff without writing, and 
     netdata_cloud_claim_url: emu.url,
     netdata_cloud_npm_args: ['--offline'],
     netdata_cloud_npm_prefix: prefix,
-    netdata_cloud_tarball: readFileSync(join(tmp, 'tarball'), 'utf8'),
+    netdata_cloud_tarball: ansible.tarball,
     netdata_cloud_work_dir: tmp,
   }
   const claimed = {
@@ -187,7 +114,7 @@ test('the role claims, is idempotent, shows --check --diff without writing, and 
   assert.equal(fourth.failed, 0, fourth.output)
   assert.equal(fourth.changed, 0, fourth.output)
 
-  assert.ok(!readFileSync(ansibleLog, 'utf8').includes(TOKEN), "the token is not in Ansible's log")
+  assert.ok(!readFileSync(ansible.log, 'utf8').includes(TOKEN), "the token is not in Ansible's log")
   assert.equal(EXIT.alreadyClaimed, 32, 'the role relies on this code (roles/netdata_cloud/vars/main.yml)')
 })
 
