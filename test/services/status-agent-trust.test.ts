@@ -92,6 +92,7 @@ test("claimed, agent offline, its SSL_CERT_FILE lacks the emulator's CA → tls 
   )
   assert.match(s.verdict.fix ?? '', /SSL_CERT_FILE=<ca\.pem> in its service environment/)
   assert.match(renderStatus(s), /the agent will not trust this chain/)
+  assert.match(renderStatus(s), /Agent trust +127\.0\.0\.1:\d+ \(ACLK\): NOT trusted by SSL_CERT_FILE=/)
 })
 
 test("claimed, agent offline, its SSL_CERT_FILE holds the emulator's CA → trusted, the verdict stays notLinked (28)", async () => {
