@@ -2,7 +2,7 @@
 // on loopback, whose CA the agent may not have) and checks the served chain with what the agent trusts: SSL_CERT_FILE
 // of its service environment for the ACLK; cloud.d/trusted.pem (v2) for a pending claim. Not trusted → tls (23).
 import assert from 'node:assert/strict'
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import {join} from 'node:path'
 import {after, before, test} from 'node:test'
@@ -12,6 +12,11 @@ import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {getStatus, statusExitCode} from '../../src/services/status.js'
 import {renderStatus} from '../../src/ui/status.js'
 import {CLAIM_ID, claimNode, fakeNode} from '../helpers/fake-node.js'
+
+const {default: Ajv} = (await import('ajv')) as any
+const validate = new Ajv({allErrors: true, strict: false}).compile(
+  JSON.parse(readFileSync(new URL('../../schemas/status.json', import.meta.url), 'utf8')),
+)
 
 let emulator: Emulator
 /** another emulator: its CA is one the agent has, but not the one that signed the first emulator's chain */
@@ -92,6 +97,9 @@ test("claimed, agent offline, its SSL_CERT_FILE lacks the emulator's CA → tls 
   )
   assert.match(s.verdict.fix ?? '', /SSL_CERT_FILE=<ca\.pem> in its service environment/)
   assert.match(renderStatus(s), /the agent will not trust this chain/)
+  const json = JSON.stringify(s) // what --json prints as result
+  assert.ok(validate(JSON.parse(json)), JSON.stringify(validate.errors))
+  assert.ok(!validate({...JSON.parse(json), tlsTrust: {...s.tlsTrust, trusted: 'no'}}), 'the schema checks tlsTrust')
   assert.match(renderStatus(s), /Agent trust +127\.0\.0\.1:\d+ \(ACLK\): NOT trusted by SSL_CERT_FILE=/)
 })
 
