@@ -16,6 +16,8 @@ export interface AgentTrustCheck {
   trusted: boolean | null
   /** the served chain, leaf first (subject ← issuer), or why no handshake was made */
   detail: string
+  /** the server sent one self-signed certificate (what v2's insecure = yes waives for its claim) */
+  selfSigned: boolean
 }
 
 export async function checkAgentTrust(
@@ -24,7 +26,7 @@ export async function checkAgentTrust(
   timeoutMs: number,
 ): Promise<AgentTrustCheck> {
   const trusted = pemCertificates(trust.value)
-  const base = {certificates: trusted.length, trust: trust.source}
+  const base = {certificates: trusted.length, selfSigned: false, trust: trust.source}
   let u: URL
   try {
     u = new URL(url)
@@ -55,7 +57,14 @@ export async function checkAgentTrust(
   try {
     if (!t.socket) return {...base, detail: t.error ?? 'no TLS handshake', target, trusted: null}
     const chain = t.chain.map(c => `${c.subject} (issuer ${c.issuer})`).join(' ← ')
-    return {...base, detail: `chain ${chain || 'none'}`, target, trusted: chainVerifiesWith(t.socket, trusted)}
+    const selfSigned = t.chain.length === 1 && t.chain[0].subject === t.chain[0].issuer
+    return {
+      ...base,
+      detail: `chain ${chain || 'none'}`,
+      selfSigned,
+      target,
+      trusted: chainVerifiesWith(t.socket, trusted),
+    }
   } finally {
     t.socket?.destroy()
     tcp.socket.destroy()

@@ -322,10 +322,12 @@ async function checkTrust(
   if (!trust || !url) return
   r.tlsTrust = {
     ...(await checkAgentTrust(url, trust, timeoutMs)),
-    insecure: settings.insecure.value && step === 'claim',
+    insecure: false,
     step,
   }
   if (r.tlsTrust.trusted !== false) return
+  // v2's insecure = yes waives only a self-signed leaf (error 18) for its claim
+  r.tlsTrust.insecure = settings.insecure.value && step === 'claim' && r.tlsTrust.selfSigned
   const {insecure} = r.tlsTrust
   r.findings.push({
     fix:
@@ -333,7 +335,7 @@ async function checkTrust(
         ? 'give the agent the CA: SSL_CERT_FILE=<ca.pem> in its service environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…), then restart it'
         : `put the CA in ${join(settings.paths.cloudDir, 'trusted.pem')} (netdata-cloud claim --ca FILE does), then netdatacli reload-claiming-state`,
     level: 'warn',
-    message: `the agent will not trust this chain: ${r.tlsTrust.target} serves ${r.tlsTrust.detail}, and its ${step === 'aclk' ? 'ACLK' : 'claim'} verifies with ${trust.source} (${r.tlsTrust.certificates} CA certificate${r.tlsTrust.certificates === 1 ? '' : 's'}), which holds none of its issuers${insecure ? ' (insecure = yes waives this only for a self-signed leaf)' : ''}`,
+    message: `the agent will not trust this chain: ${r.tlsTrust.target} serves ${r.tlsTrust.detail}, and its ${step === 'aclk' ? 'ACLK' : 'claim'} verifies with ${trust.source} (${r.tlsTrust.certificates} CA certificate${r.tlsTrust.certificates === 1 ? '' : 's'}), which holds none of its issuers${insecure ? ' (insecure = yes accepts it: the leaf is self-signed)' : ''}`,
   })
 }
 

@@ -172,4 +172,19 @@ test("v2 pending claim: cloud.d/trusted.pem without the emulator's CA → tls (2
   const s2 = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
   assert.equal(s2.tlsTrust?.trusted, true, JSON.stringify(s2.tlsTrust))
   assert.equal(s2.verdict.code, 'notClaimed')
+
+  // a self-signed leaf: not trusted (tls) unless cloud.conf insecure = yes, which v2's claim honours for it only
+  emulator.setFaults(['self-signed'])
+  try {
+    const s3 = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
+    assert.equal(s3.tlsTrust?.selfSigned, true, JSON.stringify(s3.tlsTrust))
+    assert.equal(s3.verdict.code, 'tls', JSON.stringify(s3.verdict))
+    writeFileSync(join(node.libDir, 'cloud.d/cloud.conf'), '[global]\n    insecure = yes\n')
+    const s4 = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
+    assert.equal(s4.tlsTrust?.insecure, true, JSON.stringify(s4.tlsTrust))
+    assert.equal(s4.verdict.code, 'notClaimed', JSON.stringify(s4.verdict))
+    assert.ok(s4.findings.some(f => /insecure = yes accepts it: the leaf is self-signed/.test(f.message)))
+  } finally {
+    emulator.setFaults([])
+  }
 })
