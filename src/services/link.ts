@@ -150,7 +150,7 @@ const SYSTEM_BUNDLES = [
 ]
 
 /** What the agent's ACLK trusts (OpenSSL's default paths): SSL_CERT_FILE of its environment, else the system bundle. */
-function agentTrustOf(env: Record<string, string>): {agentTrust?: Sourced<string>} {
+export function agentTrustOf(env: Record<string, string>): {agentTrust?: Sourced<string>} {
   const file = env.SSL_CERT_FILE || SYSTEM_BUNDLES.find(f => existsSync(f))
   if (!file) return {}
   try {

@@ -18,6 +18,8 @@ import {type ErrorCode, EXIT} from '../base/errors.js'
 import {type CloudOptionState, describeCloudOptions} from '../agent/cloud-options.js'
 import {CLONE_FIX} from '../cloud/errors.js'
 import {readTextFile} from '../config/read.js'
+import {type AgentTrustCheck, checkAgentTrust} from '../cloud/agent-trust.js'
+import {agentTrustOf} from './link.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -101,6 +103,16 @@ export interface StatusReport {
   /** cloud-related variables in the agent's service environment, secrets masked */
   serviceEnv: ServiceEnvVar[]
   findings: Finding[]
+  /**
+   * claimed but not online: the chain the cloud URL serves, checked with what the agent's ACLK trusts (SSL_CERT_FILE
+   * of its environment, else the system store); v2 with a pending claim: with what its claim trusts
+   * (cloud.d/trusted.pem, else cloud_fullchain.pem). Absent when not checked (linked, --offline, a proxy in the way,
+   * not claimed, or a verdict with another cause).
+   */
+  tlsTrust?: AgentTrustCheck & {
+    step: 'aclk' | 'claim'
+    /** v2 insecure = yes: the claim waives a self-signed leaf */ insecure: boolean
+  }
   verdict: Verdict
   offline: boolean
 }
@@ -255,7 +267,76 @@ export async function getStatus(
   }
   compareAgentWithFiles(report)
   report.verdict = decide(report, identity, build, install)
+  // only where the verdict is "not connected" for no cause the files or the agent name (or a TLS one it names)
+  const v = report.verdict
+  if (
+    report.running.reachable &&
+    (v.code === 'notLinked' || v.code === 'tls' || (v.code === 'notClaimed' && report.claim.pending)) &&
+    !report.mismatches.some(m => m.what === 'claimId')
+  ) {
+    await checkTrust(report, settings, agentEnv, options.timeoutMs ?? 3000)
+    report.verdict = decide(report, identity, build, install)
+  }
+
   return report
+}
+
+/**
+ * The agent does not say it is online: connect to the cloud URL and check its chain with what the agent trusts, so
+ * that a CA only this tool (or the shell's SSL_CERT_FILE) trusts is named instead of a bare "offline". A proxy in the
+ * agent's way is not walked here (netdata-cloud link does that).
+ */
+async function checkTrust(
+  r: StatusReport,
+  settings: CloudSettings,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<void> {
+  if (r.offline || r.running.online === true || settings.effectiveProxy.value) return
+  if (r.cloudConf.enabled.effective === 'off') return
+  let step: 'aclk' | 'claim'
+  let trust: undefined | {source: string; value: string}
+  let url = r.cloudConf.url.value
+  if (r.claim.claimed) {
+    step = 'aclk'
+    trust = agentTrustOf(env).agentTrust
+  } else if (r.claim.pending) {
+    // v2.11's own claim (libcurl) trusts only cloud.d/trusted.pem, else cloud_fullchain.pem, and ignores SSL_CERT_FILE
+    step = 'claim'
+    url = r.claim.pending.url ?? url
+    const owners = agentFileOwners(r.agent.runAsUser)
+    for (const name of ['trusted.pem', 'cloud_fullchain.pem']) {
+      const file = join(settings.paths.cloudDir, name)
+      if (!existsSync(file)) continue
+      try {
+        const value = readTextFile(file, 'CA bundle', 4 * 1024 * 1024, {owners})
+        if (value !== null) trust = {source: `${file} (what the agent's own claim trusts)`, value}
+      } catch {}
+
+      break
+    }
+
+    trust ??= agentTrustOf({}).agentTrust
+  } else return
+
+  if (!trust || !url) return
+  r.tlsTrust = {
+    ...(await checkAgentTrust(url, trust, timeoutMs)),
+    insecure: false,
+    step,
+  }
+  if (r.tlsTrust.trusted !== false) return
+  // v2's insecure = yes waives only a self-signed leaf (error 18) for its claim
+  r.tlsTrust.insecure = settings.insecure.value && step === 'claim' && r.tlsTrust.selfSigned
+  const {insecure} = r.tlsTrust
+  r.findings.push({
+    fix:
+      step === 'aclk'
+        ? 'give the agent the CA: SSL_CERT_FILE=<ca.pem> in its service environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…), then restart it'
+        : `put the CA in ${join(settings.paths.cloudDir, 'trusted.pem')} (netdata-cloud claim --ca FILE does), then netdatacli reload-claiming-state`,
+    level: 'warn',
+    message: `the agent will not trust this chain: ${r.tlsTrust.target} serves ${r.tlsTrust.detail}, and its ${step === 'aclk' ? 'ACLK' : 'claim'} verifies with ${trust.source} (${r.tlsTrust.certificates} CA certificate${r.tlsTrust.certificates === 1 ? '' : 's'}), which holds none of its issuers${insecure ? ' (insecure = yes accepts it: the leaf is self-signed)' : ''}`,
+  })
 }
 
 function agentClaimId(view: AgentView): null | string | undefined {
@@ -489,6 +570,18 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
     }
   }
 
+  const distrust =
+    r.tlsTrust?.trusted === false && !r.tlsTrust.insecure
+      ? r.findings.find(f => f.message.startsWith('the agent will not trust this chain'))
+      : undefined
+  if (!r.claim.claimed && r.claim.pending && distrust && r.tlsTrust?.step === 'claim')
+    return {
+      code: 'tls',
+      fix: distrust.fix,
+      message: `not claimed yet: a claim is pending in ${r.claim.pending.path}, but ${distrust.message}`,
+      state: 'not-linked',
+    }
+
   if (!r.claim.claimed && r.claim.pending) {
     const reason = r.running.reachable ? (r.running.cloud?.reason ?? r.running.state) : undefined
     return {
@@ -579,6 +672,14 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       state: 'not-linked',
     }
   }
+
+  if (distrust && r.tlsTrust?.step === 'aclk')
+    return {
+      code: 'tls',
+      fix: distrust.fix,
+      message: `claimed and enabled, but not connected: ${distrust.message}`,
+      state: 'not-linked',
+    }
 
   const reason =
     r.running.cloud?.reason ??

@@ -83,6 +83,12 @@ export function renderStatus(r: StatusReport): string {
   }
 
   rows.push(['Running agent', agentText])
+  const t = r.tlsTrust
+  if (t)
+    rows.push([
+      'Agent trust',
+      `${t.target} (${t.step === 'aclk' ? 'ACLK' : 'claim'}): ${t.trusted === true ? 'trusted' : t.trusted === false ? c.red('NOT trusted') : 'not checked'} by ${t.trust} (${t.certificates} CA) — ${t.detail}`,
+    ])
   if (r.serviceEnv.length > 0)
     rows.push(['Service env', r.serviceEnv.map(e => `${e.name}=${e.value} [${e.source}]`).join('; ')])
   const cols = terminalWidth()

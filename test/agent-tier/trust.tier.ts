@@ -1,7 +1,7 @@
 // Trust, measured on the real agent: its claim and its link read different CA stores. An agent WITHOUT
 // SSL_CERT_FILE (only the system store): `claim --ca` still claims (v1: we send the request; v2: the CA goes to
 // cloud.d/trusted.pem, which the agent's own libcurl claim reads), but its ACLK does not trust the emulator;
-// `link --ca` must say so instead of passing, and `status` must name TLS when the agent says it.
+// `link --ca` must say so instead of passing, and `status` must name TLS (it checks the chain with the agent's trust).
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
@@ -27,11 +27,12 @@ describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
         assert.match(tls.detail, /the agent will not trust this chain: its ACLK verifies with the system store/)
         assert.match(tls.fix, /SSL_CERT_FILE/)
         // the agent's own view and status agree on the cause where the agent gives one (v2)
-        if (BIN.v2) {
-          const offline = await rig.agent.waitFor(v => Boolean(v.reason), 'a reason')
-          const s = await rig.cli(['status', '--json'])
-          assert.equal(s.code, EXIT.tls, `${offline.reason} / ${s.json?.result?.verdict?.message}`)
-        }
+        const offline = BIN.v2 ? await rig.agent.waitFor(v => Boolean(v.reason), 'a reason') : view
+        // status checks the chain with what the agent trusts (here the system store) on both eras: v1 gives no reason
+        const s = await rig.cli(['status', '--json'])
+        assert.equal(s.code, EXIT.tls, `${offline.reason} / ${s.json?.result?.verdict?.message}`)
+        assert.equal(s.json?.result?.tlsTrust?.trusted, false, JSON.stringify(s.json?.result?.tlsTrust))
+        assert.match(s.json?.result?.verdict?.message, /the agent will not trust this chain: .*the system store/)
       },
       {agentCa: 'none'},
     )

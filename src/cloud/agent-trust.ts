@@ -1,0 +1,72 @@
+// Would the agent trust the chain the cloud URL serves? One handshake to host:port (bounded by the timeout), then the
+// chain is checked against only the CA certificates the agent reads (the same check `link --ca` uses).
+
+import {connectOrder, resolveHost} from './dns.js'
+import {tcpConnect} from './tcp.js'
+import {chainVerifiesWith, pemCertificates, tlsHandshake} from './tls-probe.js'
+
+export interface AgentTrustCheck {
+  /** host:port connected to */
+  target: string
+  /** what the agent trusts here (SSL_CERT_FILE=… (the agent's environment), the system store …, cloud.d/trusted.pem) */
+  trust: string
+  /** the number of CA certificates in it */
+  certificates: number
+  /** true: the chain verifies with it; false: it does not; null: no handshake (the detail says why) */
+  trusted: boolean | null
+  /** the served chain, leaf first (subject ← issuer), or why no handshake was made */
+  detail: string
+  /** the server sent one self-signed certificate (what v2's insecure = yes waives for its claim) */
+  selfSigned: boolean
+}
+
+export async function checkAgentTrust(
+  url: string,
+  trust: {source: string; value: string},
+  timeoutMs: number,
+): Promise<AgentTrustCheck> {
+  const trusted = pemCertificates(trust.value)
+  const base = {certificates: trusted.length, selfSigned: false, trust: trust.source}
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return {...base, detail: `the cloud URL ${url} does not parse`, target: url, trusted: null}
+  }
+
+  const host = u.hostname.replace(/^\[|\]$/g, '')
+  const port = Number(u.port || 443)
+  const target = `${host}:${port}`
+  const signal = AbortSignal.timeout(Math.max(1, timeoutMs))
+  const started = Date.now()
+  const left = () => Math.max(1, timeoutMs - (Date.now() - started))
+  const answer = await resolveHost(host, left(), signal)
+  const address = connectOrder(answer)[0]
+  if (!address) return {...base, detail: `${host} did not resolve`, target, trusted: null}
+  const tcp = await tcpConnect(address, port, left(), signal)
+  if (!tcp.socket)
+    return {...base, detail: `no TCP connection to ${address}:${port} (${tcp.attempt.error})`, target, trusted: null}
+  // the chain is judged below with the agent's CAs only; node's store and host-name checks do not decide here
+  const t = await tlsHandshake(tcp.socket, host, {
+    checkHostName: false,
+    extraCa: [],
+    insecure: false,
+    signal,
+    timeoutMs: left(),
+  })
+  try {
+    if (!t.socket) return {...base, detail: t.error ?? 'no TLS handshake', target, trusted: null}
+    const chain = t.chain.map(c => `${c.subject} (issuer ${c.issuer})`).join(' ← ')
+    const selfSigned = t.chain.length === 1 && t.chain[0].subject === t.chain[0].issuer
+    return {
+      ...base,
+      detail: `chain ${chain || 'none'}`,
+      selfSigned,
+      target,
+      trusted: chainVerifiesWith(t.socket, trusted),
+    }
+  } finally {
+    t.socket?.destroy()
+    tcp.socket.destroy()
+  }
+}

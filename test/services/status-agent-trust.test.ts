@@ -1,0 +1,190 @@
+// Issue 17 (trust): the node is claimed but the agent is not online → status connects to the cloud URL (the emulator
+// on loopback, whose CA the agent may not have) and checks the served chain with what the agent trusts: SSL_CERT_FILE
+// of its service environment for the ACLK; cloud.d/trusted.pem (v2) for a pending claim. Not trusted → tls (23).
+import assert from 'node:assert/strict'
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:http'
+import {join} from 'node:path'
+import {after, before, test} from 'node:test'
+
+import {discoverInstall} from '../../src/agent/install.js'
+import {type Emulator, startEmulator} from '../../src/emulator/index.js'
+import {getStatus, statusExitCode} from '../../src/services/status.js'
+import {renderStatus} from '../../src/ui/status.js'
+import {CLAIM_ID, claimNode, fakeNode} from '../helpers/fake-node.js'
+
+const {default: Ajv} = (await import('ajv')) as any
+const validate = new Ajv({allErrors: true, strict: false}).compile(
+  JSON.parse(readFileSync(new URL('../../schemas/status.json', import.meta.url), 'utf8')),
+)
+
+let emulator: Emulator
+/** another emulator: its CA is one the agent has, but not the one that signed the first emulator's chain */
+let other: Emulator
+const servers: Server[] = []
+before(async () => {
+  ;[emulator, other] = await Promise.all([startEmulator(), startEmulator()])
+})
+after(async () => {
+  for (const s of servers) s.close()
+  await Promise.all([emulator?.close(), other?.close()])
+})
+
+/** a v1.40 agent API that is claimed with CLAIM_ID and says online: false (no reason) */
+async function offlineAgent(): Promise<string> {
+  const server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json')
+    if (req.url === '/api/v1/info')
+      res.end(
+        JSON.stringify({
+          'agent-claimed': true,
+          'aclk-available': false,
+          'cloud-available': true,
+          'cloud-enabled': true,
+          version: 'v1.40.0',
+        }),
+      )
+    else if (req.url === '/api/v1/aclk')
+      res.end(JSON.stringify({'agent-claimed': true, 'claimed-id': CLAIM_ID, online: false}))
+    else {
+      res.statusCode = 404
+      res.end('{}')
+    }
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  servers.push(server)
+  return `http://127.0.0.1:${(server.address() as {port: number}).port}`
+}
+
+/** a claimed v1.40 node whose cloud.conf names the emulator, and a system root whose unit sets SSL_CERT_FILE=ca */
+async function claimedNode(caPem: string) {
+  const node = fakeNode('D-v1.40.0.txt', 'v1.40.0')
+  claimNode(node.root)
+  writeFileSync(
+    join(node.libDir, 'cloud.d/cloud.conf'),
+    `[global]\n    cloud base url = https://127.0.0.1:${emulator.port}\n`,
+  )
+  const sys = mkdtempSync('/tmp/nc-trust-sys.')
+  mkdirSync(join(sys, 'etc/systemd/system/netdata.service.d'), {recursive: true})
+  mkdirSync(join(sys, 'proc'))
+  writeFileSync(join(sys, 'ca.pem'), caPem)
+  writeFileSync(
+    join(sys, 'etc/systemd/system/netdata.service.d/override.conf'),
+    `[Service]\nEnvironment=SSL_CERT_FILE=${join(sys, 'ca.pem')}\n`,
+  )
+  const install = discoverInstall({
+    agentUrl: await offlineAgent(),
+    configDir: node.configDir,
+    env: {},
+    libDir: node.libDir,
+    netdata: node.netdata,
+  })
+  return {install, sys}
+}
+
+test("claimed, agent offline, its SSL_CERT_FILE lacks the emulator's CA → tls (23): the agent will not trust this chain", async () => {
+  const {install, sys} = await claimedNode(other.caPem)
+  const s = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
+  assert.equal(s.tlsTrust?.step, 'aclk')
+  assert.equal(s.tlsTrust?.trusted, false, JSON.stringify(s.tlsTrust))
+  assert.equal(s.tlsTrust?.target, `127.0.0.1:${emulator.port}`)
+  assert.equal(s.tlsTrust?.certificates, 1)
+  assert.equal(s.verdict.code, 'tls', JSON.stringify(s.verdict))
+  assert.equal(statusExitCode(s), 23)
+  assert.match(
+    s.verdict.message,
+    /the agent will not trust this chain: .*SSL_CERT_FILE=.*ca\.pem \(the agent's environment\)/,
+  )
+  assert.match(s.verdict.fix ?? '', /SSL_CERT_FILE=<ca\.pem> in its service environment/)
+  assert.match(renderStatus(s), /the agent will not trust this chain/)
+  const json = JSON.stringify(s) // what --json prints as result
+  assert.ok(validate(JSON.parse(json)), JSON.stringify(validate.errors))
+  assert.ok(!validate({...JSON.parse(json), tlsTrust: {...s.tlsTrust, trusted: 'no'}}), 'the schema checks tlsTrust')
+  assert.match(renderStatus(s), /Agent trust +127\.0\.0\.1:\d+ \(ACLK\): NOT trusted by SSL_CERT_FILE=/)
+})
+
+test("claimed, agent offline, its SSL_CERT_FILE holds the emulator's CA → trusted, the verdict stays notLinked (28)", async () => {
+  const {install, sys} = await claimedNode(emulator.caPem)
+  const s = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
+  assert.equal(s.tlsTrust?.trusted, true, JSON.stringify(s.tlsTrust))
+  assert.equal(s.verdict.code, 'notLinked', JSON.stringify(s.verdict))
+  assert.equal(statusExitCode(s), 28)
+  assert.ok(!s.findings.some(f => /will not trust/.test(f.message)))
+})
+
+test('nothing listens at the cloud URL → no verdict from the trust check (trusted null), within --timeout', async () => {
+  const {install, sys} = await claimedNode(other.caPem)
+  const closed = await startEmulator()
+  const {port} = closed
+  await closed.close()
+  writeFileSync(
+    join(install.libDir, 'cloud.d/cloud.conf'),
+    `[global]\n    cloud base url = https://127.0.0.1:${port}\n`,
+  )
+  const started = Date.now()
+  const s = await getStatus(install, {systemRoot: sys, timeoutMs: 1000})
+  assert.ok(Date.now() - started < 3000)
+  assert.equal(s.tlsTrust?.trusted, null)
+  assert.match(s.tlsTrust?.detail ?? '', /no TCP connection to 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/)
+  assert.equal(s.verdict.code, 'notLinked')
+})
+
+test("v2 pending claim: cloud.d/trusted.pem without the emulator's CA → tls (23); with it → notClaimed", async () => {
+  const node = fakeNode('v2-v2.11.0.txt', 'v2.11.0')
+  writeFileSync(
+    join(node.configDir, 'claim.conf'),
+    `[global]\n    url = https://127.0.0.1:${emulator.port}\n    token = tok-Pending-0123456789\n    rooms = room-1\n`,
+    {mode: 0o640},
+  )
+  mkdirSync(join(node.libDir, 'cloud.d'))
+  writeFileSync(join(node.libDir, 'cloud.d/trusted.pem'), other.caPem)
+  const server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json')
+    if (req.url === '/api/v1/info')
+      res.end(JSON.stringify({'agent-claimed': false, 'cloud-available': true, version: 'v2.11.0'}))
+    else if (req.url === '/api/v3/info')
+      res.end(
+        JSON.stringify({
+          agents: [{cloud: {reason: 'SSL peer certificate or SSH remote key was not OK', status: 'available'}}],
+        }),
+      )
+    else res.end('{}')
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  servers.push(server)
+  const sys = mkdtempSync('/tmp/nc-trust-sys.')
+  mkdirSync(join(sys, 'proc'))
+  const install = discoverInstall({
+    agentUrl: `http://127.0.0.1:${(server.address() as {port: number}).port}`,
+    configDir: node.configDir,
+    env: {},
+    libDir: node.libDir,
+    netdata: node.netdata,
+  })
+  const s = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
+  assert.equal(s.tlsTrust?.step, 'claim')
+  assert.equal(s.tlsTrust?.trusted, false, JSON.stringify(s.tlsTrust))
+  assert.match(s.tlsTrust?.trust ?? '', /cloud\.d\/trusted\.pem \(what the agent's own claim trusts\)/)
+  assert.equal(s.verdict.code, 'tls', JSON.stringify(s.verdict))
+  assert.match(s.verdict.message, /^not claimed yet: a claim is pending .*the agent will not trust this chain/)
+
+  writeFileSync(join(node.libDir, 'cloud.d/trusted.pem'), emulator.caPem)
+  const s2 = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
+  assert.equal(s2.tlsTrust?.trusted, true, JSON.stringify(s2.tlsTrust))
+  assert.equal(s2.verdict.code, 'notClaimed')
+
+  // a self-signed leaf: not trusted (tls) unless cloud.conf insecure = yes, which v2's claim honours for it only
+  emulator.setFaults(['self-signed'])
+  try {
+    const s3 = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
+    assert.equal(s3.tlsTrust?.selfSigned, true, JSON.stringify(s3.tlsTrust))
+    assert.equal(s3.verdict.code, 'tls', JSON.stringify(s3.verdict))
+    writeFileSync(join(node.libDir, 'cloud.d/cloud.conf'), '[global]\n    insecure = yes\n')
+    const s4 = await getStatus(install, {systemRoot: sys, timeoutMs: 2000})
+    assert.equal(s4.tlsTrust?.insecure, true, JSON.stringify(s4.tlsTrust))
+    assert.equal(s4.verdict.code, 'notClaimed', JSON.stringify(s4.verdict))
+    assert.ok(s4.findings.some(f => /insecure = yes accepts it: the leaf is self-signed/.test(f.message)))
+  } finally {
+    emulator.setFaults([])
+  }
+})
