@@ -203,12 +203,24 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
 
     const props = connack.properties ?? {}
     let granted: number[] | undefined
+    // a DISCONNECT 0x8E ends the walk at once: the broker may keep the socket open a while after it, and waiting for
+    // the close (or a PINGRESP that never comes) turned a take-over into a 5 s mqtt timeout under load
+    let tookOver: (() => void) | undefined
     client.on('packetreceive', (p: {cmd: string; reasonCode?: number}) => {
-      if (p.cmd === 'disconnect' && p.reasonCode === 0x8e) takenOverAfterConnack = true
+      if (p.cmd === 'disconnect' && p.reasonCode === 0x8e) {
+        takenOverAfterConnack = true
+        tookOver?.()
+      }
     })
     if (o.subscribeTopic) {
       o.onStage?.('subscribe')
-      const subs = await client.subscribeAsync(o.subscribeTopic, {qos: 1})
+      const subs = await Promise.race([
+        client.subscribeAsync(o.subscribeTopic, {qos: 1}),
+        new Promise<never>((_, reject) => {
+          tookOver = () => reject(new Error('DISCONNECT 0x8E (session taken over) before SUBACK'))
+          if (takenOverAfterConnack) tookOver()
+        }),
+      ])
       exchanges++
       granted = subs.map(s => s.qos)
       if (granted.some(q => q >= 0x80)) {
@@ -237,6 +249,12 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
         reject(new Error(`the broker closed the connection ${o.holdMs ?? HOLD_MS} ms or less after CONNACK`))
       }
 
+      tookOver = () => {
+        clearTimeout(timer)
+        reject(new Error('DISCONNECT 0x8E (session taken over)'))
+      }
+
+      if (takenOverAfterConnack) tookOver()
       client.once('close', onClose)
     })
     o.onStage?.('ping')
@@ -251,6 +269,8 @@ export async function mqttSession(socket: TLSSocket, o: MqttOptions): Promise<Mq
 
       client.on('packetreceive', onPacket)
       client.once('close', () => reject(new Error('the connection closed before PINGRESP')))
+      tookOver = () => reject(new Error('DISCONNECT 0x8E (session taken over) before PINGRESP'))
+      if (takenOverAfterConnack) tookOver()
       client.sendPing()
     })
     exchanges++
