@@ -43,8 +43,9 @@ const LINK_FAULTS: LinkFault[] = [
     agent: /certificate|SSL|verify|ENV endpoint|failed to write http header/i,
     fault: 'self-signed',
     link: {code: 'tls', step: 'tls'},
-    // v1.44 says only env_endpoint_unreachable (DNS, TCP or TLS): status cannot tell which
-    status: BIN.v2 ? 'tls' : 'notLinked',
+    // v1.44 says only env_endpoint_unreachable (DNS, TCP or TLS), but status checks the chain with what the agent
+    // trusts (its SSL_CERT_FILE / the system store) and finds the agent will not trust it: tls on both eras
+    status: 'tls',
   },
   // v2.11 refuses a CA-signed certificate for another host name but its API says only "offline"; v1.44 links
   // anyway (it checks only the chain): link must agree (a tls WARN, exit 0) — see the test below
