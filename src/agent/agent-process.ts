@@ -4,24 +4,16 @@
 // agent's. So: find the netdata process whose binary and config dir are this install's, and use its own pipe
 // (NETDATA_PIPENAME in its environment); when that cannot be known, the caller does not reload.
 
-import {readFileSync, readlinkSync, realpathSync} from 'node:fs'
+import {realpathSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 
 import type {Install} from './install.js'
-import {netdataPids} from './service-env.js'
+import {netdataPids, processExe, read} from './service-env.js'
 
 export type InstallAgent =
   | {state: 'found'; pid: number; configDir: string; pipe: null | string; env: Record<string, string>}
   | {state: 'not-running'; why: string}
   | {state: 'unknown'; why: string}
-
-function read(path: string): null | string {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    return null
-  }
-}
 
 function real(p: string): string {
   try {
@@ -53,14 +45,6 @@ function processConfigDir(pid: number, proc: string, exe: string): null | string
   return defaultConfigDir(exe)
 }
 
-function exeOf(pid: number, proc: string): null | string {
-  try {
-    return readlinkSync(join(proc, String(pid), 'exe')).replace(/ \(deleted\)$/, '')
-  } catch {
-    return null
-  }
-}
-
 function parentPid(pid: number, proc: string): number {
   return Number(/^PPid:\s+(\d+)/m.exec(read(join(proc, String(pid), 'status')) ?? '')?.[1] ?? 0)
 }
@@ -81,7 +65,7 @@ export function findInstallAgent(install: Install, proc = '/proc'): InstallAgent
   const all = netdataPids(null, proc)
   // the config dir is what makes an agent this install's (the binary may be reached through a wrapper or a link)
   const mine = all
-    .map(pid => ({configDir: processConfigDir(pid, proc, exeOf(pid, proc) ?? install.netdata!), pid}))
+    .map(pid => ({configDir: processConfigDir(pid, proc, processExe(pid, proc) ?? install.netdata!), pid}))
     .filter(p => p.configDir !== null && real(p.configDir) === real(install.configDir))
   if (mine.length === 0)
     return {

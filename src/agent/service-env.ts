@@ -38,7 +38,8 @@ export function maskValue(name: string, value: string): string {
   return redactUrl(value) // proxy URLs: keep scheme, user and host, hide the password
 }
 
-function read(path: string): null | string {
+/** A /proc (or other small) file's text, or null when it cannot be read. */
+export function read(path: string): null | string {
   try {
     return readFileSync(path, 'utf8')
   } catch {
@@ -123,6 +124,15 @@ function isOneShot(cmdline: null | string): boolean {
   return args.some(a => a === '-W' || a === '-v' || a === '-V' || a === '-h' || a === '--special-spawn-server')
 }
 
+/** The binary a process runs (its /proc exe link, without the ` (deleted)` of a replaced file), or null. */
+export function processExe(pid: number, proc = '/proc'): null | string {
+  try {
+    return readlinkSync(join(proc, String(pid), 'exe')).replace(/ \(deleted\)$/, '')
+  } catch {
+    return null
+  }
+}
+
 /** The pids of running netdata daemons (comm `netdata`; the agent's exe when we know it). */
 export function netdataPids(install: Pick<Install, 'netdata'> | null, proc = '/proc'): number[] {
   let entries: string[]
@@ -135,10 +145,7 @@ export function netdataPids(install: Pick<Install, 'netdata'> | null, proc = '/p
   const pids: number[] = []
   for (const e of entries) {
     if (read(join(proc, e, 'comm'))?.trim() !== 'netdata') continue
-    let exe = ''
-    try {
-      exe = readlinkSync(join(proc, e, 'exe')).replace(/ \(deleted\)$/, '')
-    } catch {}
+    const exe = processExe(Number(e), proc) ?? ''
 
     if (install?.netdata && exe && exe !== install.netdata) continue
     if (isOneShot(read(join(proc, e, 'cmdline')))) continue
