@@ -22,6 +22,8 @@ import {CLONE_FIX} from '../cloud/errors.js'
 import {readTextFile} from '../config/read.js'
 import {type AgentTrustCheck, checkAgentTrust} from '../cloud/agent-trust.js'
 import {agentTrustOf} from './link.js'
+import {findInstallAgent, processStartedAt} from '../agent/agent-process.js'
+import {latestCloudProblem} from './agent-logs.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -116,6 +118,19 @@ export interface StatusReport {
   tlsTrust?: AgentTrustCheck & {
     step: 'aclk' | 'claim'
     /** v2 insecure = yes: the claim waives a self-signed leaf */ insecure: boolean
+  }
+  /**
+   * claimed, not connected, and neither the API nor the TLS check names why: the agent's latest explained log line
+   * since it started (netdata-cloud logs reads the same), which then decides the verdict
+   */
+  agentLog?: {
+    source: string
+    line: string
+    time: null | string
+    count: number
+    /** the agent's start (from /proc), when known: older lines are not used */
+    since: null | string
+    cause: {id: string; cause: string; code: ErrorCode; fix: string}
   }
   verdict: Verdict
   offline: boolean
@@ -300,6 +315,27 @@ export async function getStatus(
     !report.mismatches.some(m => m.what === 'claimId')
   ) {
     await checkTrust(report, settings, agentEnv, options.timeoutMs ?? 3000)
+    report.verdict = decide(report, identity, build, install)
+  }
+
+  // still "not connected" with no cause the API gives: the agent's own log names it (a CONNACK refusal, a
+  // certificate it refused), from its latest lines since it started
+  if (report.verdict.code === 'notLinked' && report.claim.claimed && report.running.reachable) {
+    const proc = options.systemRoot ? `${options.systemRoot}/proc` : '/proc'
+    const agent = findInstallAgent(install, proc)
+    const started = agent.state === 'found' ? processStartedAt(agent.pid, proc) : null
+    // btime is whole seconds: a second of slack so that the agent's first lines are not taken for older ones
+    const since = started ? new Date(started.getTime() - 1000) : null
+    const problem = await latestCloudProblem(install, {since: since ?? undefined, timeoutMs: options.timeoutMs ?? 3000})
+    if (problem)
+      report.agentLog = {
+        cause: {code: problem.cause.code, cause: problem.cause.cause, fix: problem.cause.fix, id: problem.cause.id},
+        count: problem.count,
+        line: problem.line,
+        since: since?.toISOString() ?? null,
+        source: problem.source.path,
+        time: problem.time,
+      }
     report.verdict = decide(report, identity, build, install)
   }
 
@@ -774,6 +810,14 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       code: cause.code,
       fix: `${cause.fix}; netdata-cloud link walks the connection and names the failing step`,
       message: `claimed and enabled, but not connected: the agent says "${reason}" (${cause.meaning})`,
+      state: 'not-linked',
+    }
+  const logged = r.agentLog
+  if (logged)
+    return {
+      code: logged.cause.code,
+      fix: `${logged.cause.fix}; netdata-cloud link walks the connection and names the failing step`,
+      message: `claimed and enabled, but not connected: the agent${reason && !/^(offline|none)$/i.test(reason.trim()) ? ` says "${reason}", and its log` : "'s log"} says "${logged.line}"${logged.count > 1 ? ` (${logged.count} times ${logged.since ? 'since it started' : "in the log's last lines"})` : ''} — ${logged.cause.cause} [${logged.source}${logged.time ? `, ${logged.time}` : ''}]`,
       state: 'not-linked',
     }
   return {
