@@ -386,6 +386,13 @@ async function checkTrust(
     insecure: false,
     step,
   }
+  const time = r.tlsTrust.certificateTime
+  if (time)
+    r.findings.push({
+      fix: time.fix,
+      level: 'warn',
+      message: `the agent will refuse this certificate: ${r.tlsTrust.target}: ${time.detail}`,
+    })
   if (r.tlsTrust.trusted !== false) return
   // v2's insecure = yes waives only a self-signed leaf (error 18) for its claim
   r.tlsTrust.insecure = settings.insecure.value && step === 'claim' && r.tlsTrust.selfSigned
@@ -798,6 +805,14 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       code: 'tls',
       fix: distrust.fix,
       message: `claimed and enabled, but not connected: ${distrust.message}`,
+      state: 'not-linked',
+    }
+  const time = r.tlsTrust?.step === 'aclk' ? r.tlsTrust.certificateTime : undefined
+  if (time)
+    return {
+      code: time.code,
+      fix: time.fix,
+      message: `claimed and enabled, but not connected: the agent will refuse this certificate: ${r.tlsTrust!.target}: ${time.detail}`,
       state: 'not-linked',
     }
 
