@@ -88,3 +88,17 @@ export function findInstallAgent(install: Install, proc = '/proc'): InstallAgent
     }
   return {configDir: agent.configDir!, env, pid: agent.pid, pipe, state: 'found'}
 }
+
+/**
+ * When a process started: /proc/PID/stat field 22 (clock ticks since boot; USER_HZ is 100 on Linux) plus /proc/stat
+ * btime. Null when either cannot be read.
+ */
+export function processStartedAt(pid: number, proc = '/proc'): Date | null {
+  const stat = read(join(proc, String(pid), 'stat'))
+  const btime = Number(/^btime (\d+)$/m.exec(read(join(proc, 'stat')) ?? '')?.[1] ?? Number.NaN)
+  if (stat === null || Number.isNaN(btime)) return null
+  // the command name (field 2) is in parentheses and may hold spaces or ')': fields go on after the last ')'
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[19])
+  return Number.isFinite(ticks) ? new Date((btime + ticks / 100) * 1000) : null
+}

@@ -3,7 +3,8 @@
 
 import {connectOrder, resolveHost} from './dns.js'
 import {tcpConnect} from './tcp.js'
-import {chainVerifiesWith, pemCertificates, tlsHandshake} from './tls-probe.js'
+import {chainVerifiesWith, pemCertificates, serverDate, tlsHandshake} from './tls-probe.js'
+import {certificateTimeVerdict} from './transport-errors.js'
 
 export interface AgentTrustCheck {
   /** host:port connected to */
@@ -18,6 +19,11 @@ export interface AgentTrustCheck {
   detail: string
   /** the server sent one self-signed certificate (what v2's insecure = yes waives for its claim) */
   selfSigned: boolean
+  /**
+   * the leaf is expired or not yet valid by this clock: the one verdict link and claim give (the server's Date
+   * decides whether the clock or the certificate is wrong)
+   */
+  certificateTime?: {code: 'clock' | 'tls'; detail: string; fix: string}
 }
 
 export async function checkAgentTrust(
@@ -58,12 +64,33 @@ export async function checkAgentTrust(
     if (!t.socket) return {...base, detail: t.error ?? 'no TLS handshake', target, trusted: null}
     const chain = t.chain.map(c => `${c.subject} (issuer ${c.issuer})`).join(' ← ')
     const selfSigned = t.chain.length === 1 && t.chain[0].subject === t.chain[0].issuer
+    const verified = chainVerifiesWith(t.socket, trusted)
+    const leaf = t.chain[0]
+    const now = Date.now()
+    const timeCode = !leaf
+      ? undefined
+      : now > new Date(leaf.validTo).getTime()
+        ? ('CERT_HAS_EXPIRED' as const)
+        : now < new Date(leaf.validFrom).getTime()
+          ? ('CERT_NOT_YET_VALID' as const)
+          : undefined
+    let certificateTime: AgentTrustCheck['certificateTime']
+    if (timeCode) {
+      const v = certificateTimeVerdict(timeCode, leaf, await serverDate(t.socket, host, Math.min(2000, left())))
+      const what =
+        timeCode === 'CERT_HAS_EXPIRED'
+          ? `expired (valid to ${leaf.validTo})`
+          : `not yet valid (from ${leaf.validFrom})`
+      certificateTime = {code: v.code, detail: `the certificate is ${what}; ${v.detail}`, fix: v.fix}
+    }
+
     return {
       ...base,
+      ...(certificateTime ? {certificateTime} : {}),
       detail: `chain ${chain || 'none'}`,
       selfSigned,
       target,
-      trusted: chainVerifiesWith(t.socket, trusted),
+      trusted: verified,
     }
   } finally {
     t.socket?.destroy()

@@ -38,6 +38,8 @@ export interface Cause {
   /** one line: what to do */
   fix: string
   match: Matcher[]
+  /** the line says only that a step failed; the lines before it say why (status prefers those) */
+  summary?: true
 }
 
 const log = (...all: string[]): Matcher => ({all, kind: 'log'})
@@ -338,6 +340,7 @@ const OTHER: Cause[] = [
     eras: 'all',
     fix: 'netdata-cloud link shows the certificate chain and the verify error',
     id: 'tls-handshake',
+    summary: true,
     match: [log('failed to start SSL connection'), log('Failed to start SSL connection'), log('SSL_connect')],
     step: 'tls',
   },
@@ -348,6 +351,7 @@ const OTHER: Cause[] = [
     eras: 'v1.31+',
     fix: 'look at the line before it (TLS, DNS, HTTP code); netdata-cloud link walks the same request',
     id: 'env-failed',
+    summary: true,
     match: [
       log('failed to get ACLK environment'),
       log('ACLK connection status: /env response code is not 200'),
@@ -575,6 +579,7 @@ const OTHER: Cause[] = [
     eras: 'v1.31+',
     fix: 'netdata-cloud link walks the same connection and names the stage (TCP, TLS, upgrade, CONNACK)',
     id: 'mqtt-connect-failed',
+    summary: true,
     match: [log('Error connecting to MQTT WSS server'), log('ACLK: connection failed')],
     step: 'mqtt',
   },

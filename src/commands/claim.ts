@@ -97,6 +97,7 @@ export default class Claim extends BaseCommand {
       dryRun: flags['dry-run'],
       force: flags.force,
       hostname: flags.hostname,
+      toolVersion: this.config.version,
       id: flags.id,
       insecure: flags.insecure,
       install,

@@ -218,6 +218,41 @@ export function readTextFile(
   }
 }
 
+/**
+ * The last `tailBytes` of a file that may be large and keeps growing (an agent's log), with the same checked open as
+ * readTextFile (no size bound on the file, only on what is read). The first, partial line is dropped; bytes that are
+ * not UTF-8 become U+FFFD (a log is not a config file). Null when the file does not exist.
+ */
+export function readTextTail(
+  path: string,
+  what: string,
+  tailBytes: number,
+  rules: ReadRules = {},
+): null | {text: string; size: number; cut: boolean} {
+  const opened = openForRead(path, what, Number.MAX_SAFE_INTEGER, rules)
+  if (opened === null) return null
+  try {
+    const {size} = opened.st
+    const from = Math.max(0, size - tailBytes)
+    const buf = Buffer.allocUnsafe(Math.min(size, tailBytes))
+    let got = 0
+    while (got < buf.length) {
+      const n = readSync(opened.fd, buf, got, buf.length - got, from + got)
+      if (n === 0) break
+      got += n
+    }
+
+    let text = buf.subarray(0, got).toString('utf8')
+    if (from > 0) text = text.slice(text.indexOf('\n') + 1)
+    log('read', `${path}: last ${got} of ${size} bytes`)
+    return {cut: from > 0, size, text}
+  } catch (error) {
+    throw fileError(path, what, error)
+  } finally {
+    closeSync(opened.fd)
+  }
+}
+
 /** Read and parse one of netdata's config files, or return null when it does not exist. */
 export function readConfigFile(path: string, rules: ReadRules = {}): ConfigFile | null {
   const text = readTextFile(path, 'config file', MAX_CONFIG_BYTES, rules)

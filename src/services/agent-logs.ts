@@ -9,8 +9,12 @@ import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 import type {Readable} from 'node:stream'
 
+import {agentFileOwners} from '../agent/accounts.js'
 import {type Install, requireInstall} from '../agent/install.js'
+import {runBinary} from '../agent/run-binary.js'
 import {UserError} from '../base/errors.js'
+import {causeById} from '../cloud/causes.js'
+import {readTextTail} from '../config/read.js'
 import {redactSecrets} from '../base/secrets.js'
 import {type ExplainedCause, explainCauses} from './explain.js'
 
@@ -323,4 +327,84 @@ export async function followAgentLogs(
       signal.addEventListener('abort', wake, {once: true})
     })
   }
+}
+
+/** The agent's latest word on its cloud link: a line the table of causes explains, not followed by one that says ok. */
+export interface LogProblem {
+  source: LogSource
+  /** the message, secrets masked */
+  line: string
+  time: null | string
+  /** how often it was said since `since` (the agent retries) */
+  count: number
+  cause: ExplainedCause
+}
+
+/** how much of the log's end is read for status (the agent logs a retry every few seconds) */
+export const LOG_TAIL_BYTES = 512 * 1024
+
+/**
+ * For status: the last problem the agent logged about its cloud link since `since` (its start), from the end of its
+ * log (LOG_TAIL_BYTES of a file, the last 2000 journal entries). Null when there is no readable log, or the last
+ * explained line says the link works. The log is the agent's user's file: the checked read (no link, no stranger's).
+ */
+export async function latestCloudProblem(
+  install: Install,
+  options: {since?: Date; timeoutMs: number},
+): Promise<LogProblem | null> {
+  let source: LogSource
+  try {
+    source = findLogSource(install)
+  } catch {
+    return null
+  }
+
+  let text: null | string = null
+  if (source.kind === 'journal') {
+    const r = await runBinary('journalctl', ['-t', 'netdata', '-o', 'short-iso', '--no-pager', '-n', '2000'], {
+      timeoutMs: options.timeoutMs,
+    })
+    text = r.exitCode === 0 ? r.stdout : null
+  } else {
+    try {
+      text =
+        readTextTail(source.path, 'agent log', LOG_TAIL_BYTES, {owners: agentFileOwners(install.runAsUser)})?.text ??
+        null
+    } catch {
+      return null
+    }
+  }
+
+  if (!text) return null
+  // since the last line that says the link works: the latest line with a cause of its own, else the latest summary
+  // ("ACLK: connection failed" follows the line that says why)
+  let last: LogProblem | null = null
+  let specific: LogProblem | null = null
+  const since = options.since?.getTime()
+  const note = (held: LogProblem | null, cause: ExplainedCause, message: string, time: null | string) => {
+    if (held?.line !== message) return {cause, count: 1, line: message, source, time}
+    held.count++
+    held.time = time
+    return held
+  }
+
+  for (const raw of text.split('\n')) {
+    const p = parseLogLine(raw)
+    if (!isCloudLine(p)) continue
+    const t = timeOf(p)
+    if (since !== undefined && (t === undefined || t < since)) continue
+    const message = redactSecrets(p.message)
+    const cause = explainCauses(message)[0]
+    if (!cause) continue
+    if (cause.code === 'ok') {
+      last = null
+      specific = null
+      continue
+    }
+
+    last = note(last, cause, message, p.time)
+    if (!causeById(cause.id).summary) specific = note(specific, cause, message, p.time)
+  }
+
+  return specific ?? last
 }

@@ -40,6 +40,8 @@ export interface ClaimOptions {
   caFile?: string
   /** v1: the claim id (default: a new random UUID, as v1.41+ and v2 agents do) */
   id?: string
+  /** netdata-cloud's version, written into the claim record */
+  toolVersion?: string
   /** v1: the node name (default: netdata.conf [global] hostname, else the host's name) */
   hostname?: string
   force?: boolean

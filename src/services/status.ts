@@ -2,10 +2,12 @@
 // install discovery → (buildinfo ‖ agent API) → files (cloud.conf, netdata.conf, cloud.d) → verdict.
 
 import {existsSync} from 'node:fs'
+import {hostname as osHostname} from 'node:os'
 import {join} from 'node:path'
 
 import {agentFileOwners} from '../agent/accounts.js'
 import {type AgentView, readAgentView} from '../agent/api.js'
+import {readClaimRecord} from '../agent/claim-record.js'
 import {type CloudSettings, readCloudSettings} from '../agent/cloud-settings.js'
 import {redactUrl} from '../base/secrets.js'
 import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
@@ -20,6 +22,8 @@ import {CLONE_FIX} from '../cloud/errors.js'
 import {readTextFile} from '../config/read.js'
 import {type AgentTrustCheck, checkAgentTrust} from '../cloud/agent-trust.js'
 import {agentTrustOf} from './link.js'
+import {findInstallAgent, processStartedAt} from '../agent/agent-process.js'
+import {latestCloudProblem} from './agent-logs.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -89,6 +93,8 @@ export interface StatusReport {
     machineGuid: null | string
     /** v2: claim.conf with a token the agent has not claimed with yet (the token itself is never in the report) */
     pending: null | {path: string; url: null | string; rooms: null | string}
+    /** what the claim told Cloud (hostname, GUID) and the agent's name now; null when not claimed */
+    sent: ClaimSent | null
   }
   /** netdata.conf [cloud] options: effective value, source, and what this era does with each (ignored keys said) */
   cloudOptions: CloudOptionState[]
@@ -113,8 +119,39 @@ export interface StatusReport {
     step: 'aclk' | 'claim'
     /** v2 insecure = yes: the claim waives a self-signed leaf */ insecure: boolean
   }
+  /**
+   * claimed, not connected, and neither the API nor the TLS check names why: the agent's latest explained log line
+   * since it started (netdata-cloud logs reads the same), which then decides the verdict
+   */
+  agentLog?: {
+    source: string
+    line: string
+    time: null | string
+    count: number
+    /** the agent's start (from /proc), when known: older lines are not used */
+    since: null | string
+    cause: {id: string; cause: string; code: ErrorCode; fix: string}
+  }
   verdict: Verdict
   offline: boolean
+}
+
+/**
+ * What the claim told Cloud. `record`: netdata-cloud's claim wrote it down (cloud.d/netdata-cloud-claim.json);
+ * `agent`: a v2 agent claimed itself (claim.conf), with its own name and GUID; `not recorded`: another tool claimed
+ * (v1's netdata-claim.sh by hand or by kickstart.sh, the agent's -W claim), and nothing on the node says what it sent.
+ */
+export interface ClaimSent {
+  source: 'agent' | 'not recorded' | 'record'
+  record: string
+  hostname: null | string
+  machineGuid: null | string
+  method?: string
+  at?: string
+  /** the name the agent knows itself by now, and where that came from */
+  agentHostname: {value: string; source: string}
+  /** a record that is there but was not used (another claim's, unreadable) */
+  problem?: string
 }
 
 const IMPLEMENTATION_RULE = {
@@ -186,6 +223,8 @@ export async function getStatus(
 
   checkOwnership(install, identity, findings)
   if (settings.rules.claim === 'script') checkScriptGuid(install, identity, running, findings)
+  const sent = identity.claimId.value ? claimSent(install, settings.paths.cloudDir, identity, running, v2) : null
+  if (sent) checkClaimSent(sent, identity, running, findings)
 
   const online = agentOnline(running)
   const implSetting = install.netdataConf?.get('cloud', 'aclk implementation')
@@ -229,6 +268,7 @@ export async function getStatus(
           : null,
       privateKey: identity.privateKey,
       publicKey: identity.publicKey,
+      sent,
       source: identity.claimId.source,
     },
     cloudConf: {
@@ -275,6 +315,27 @@ export async function getStatus(
     !report.mismatches.some(m => m.what === 'claimId')
   ) {
     await checkTrust(report, settings, agentEnv, options.timeoutMs ?? 3000)
+    report.verdict = decide(report, identity, build, install)
+  }
+
+  // still "not connected" with no cause the API gives: the agent's own log names it (a CONNACK refusal, a
+  // certificate it refused), from its latest lines since it started
+  if (report.verdict.code === 'notLinked' && report.claim.claimed && report.running.reachable) {
+    const proc = options.systemRoot ? `${options.systemRoot}/proc` : '/proc'
+    const agent = findInstallAgent(install, proc)
+    const started = agent.state === 'found' ? processStartedAt(agent.pid, proc) : null
+    // btime is whole seconds: a second of slack so that the agent's first lines are not taken for older ones
+    const since = started ? new Date(started.getTime() - 1000) : null
+    const problem = await latestCloudProblem(install, {since: since ?? undefined, timeoutMs: options.timeoutMs ?? 3000})
+    if (problem)
+      report.agentLog = {
+        cause: {code: problem.cause.code, cause: problem.cause.cause, fix: problem.cause.fix, id: problem.cause.id},
+        count: problem.count,
+        line: problem.line,
+        since: since?.toISOString() ?? null,
+        source: problem.source.path,
+        time: problem.time,
+      }
     report.verdict = decide(report, identity, build, install)
   }
 
@@ -325,6 +386,13 @@ async function checkTrust(
     insecure: false,
     step,
   }
+  const time = r.tlsTrust.certificateTime
+  if (time)
+    r.findings.push({
+      fix: time.fix,
+      level: 'warn',
+      message: `the agent will refuse this certificate: ${r.tlsTrust.target}: ${time.detail}`,
+    })
   if (r.tlsTrust.trusted !== false) return
   // v2's insecure = yes waives only a self-signed leaf (error 18) for its claim
   r.tlsTrust.insecure = settings.insecure.value && step === 'claim' && r.tlsTrust.selfSigned
@@ -495,6 +563,65 @@ export function causeOfAgentReason(
       meaning: 'the TLS connection to Cloud failed',
     }
   return undefined
+}
+
+/** The name the agent knows itself by: the running agent's, else netdata.conf [global] hostname, else the host's. */
+function agentHostnameOf(install: Install, running: AgentView): ClaimSent['agentHostname'] {
+  if (running.reachable && running.info?.hostname)
+    return {source: `the running agent (${install.agentUrl})`, value: running.info.hostname}
+  const conf = install.netdataConf?.get('global', 'hostname')
+  if (conf?.value) return {source: `netdata.conf:${conf.line} [global] hostname`, value: conf.value}
+  return {source: "the host's name (the agent's default)", value: osHostname()}
+}
+
+function claimSent(install: Install, cloudDir: string, identity: Identity, running: AgentView, v2: boolean): ClaimSent {
+  const read = readClaimRecord(cloudDir, agentFileOwners(install.runAsUser), identity.claimId.value)
+  const agentHostname = agentHostnameOf(install, running)
+  const base = {agentHostname, record: read.path, ...(read.problem ? {problem: read.problem} : {})}
+  if (read.record) {
+    const {at, hostname, machineGuid, method} = read.record
+    return {...base, at, hostname, machineGuid, method, source: 'record'}
+  }
+
+  // a v2 agent claims itself from claim.conf, with its own name and GUID
+  if (v2) return {...base, hostname: agentHostname.value, machineGuid: identity.machineGuid, source: 'agent'}
+  return {...base, hostname: null, machineGuid: null, source: 'not recorded'}
+}
+
+/**
+ * Issue 17: flag a claim whose hostname or GUID is not the agent's own. Proven when netdata-cloud recorded what its
+ * claim sent; for a v1 claim made another way, said as what netdata-claim.sh would have sent (bash's $HOSTNAME, the
+ * host's name) when that is not the agent's name.
+ */
+function checkClaimSent(sent: ClaimSent, identity: Identity, running: AgentView, findings: Finding[]): void {
+  const agentName = sent.agentHostname.value
+  const ownGuid = (running.info?.machineGuid ?? identity.machineGuid ?? '').toLowerCase()
+  const reclaim = "netdata-cloud claim --force claims again with the agent's own hostname and machine GUID"
+  if (sent.source === 'record') {
+    const when = `netdata-cloud's claim${sent.at ? ` of ${sent.at.slice(0, 19).replace('T', ' ')} UTC` : ''}`
+    if (sent.hostname !== agentName)
+      findings.push({
+        fix: `the agent sends its own name once it links; to correct what Cloud was told now: ${reclaim}`,
+        level: 'warn',
+        message: `${when} told Cloud the hostname "${sent.hostname}", but the agent calls itself "${agentName}" (${sent.agentHostname.source}) [${sent.record}]`,
+      })
+    if (ownGuid && sent.machineGuid && sent.machineGuid.toLowerCase() !== ownGuid)
+      findings.push({
+        fix: reclaim,
+        level: 'warn',
+        message: `${when} named machine GUID ${sent.machineGuid} to Cloud, but the agent's is ${ownGuid}: Cloud knows this claim by another machine [${sent.record}]`,
+      })
+    return
+  }
+
+  if (sent.source !== 'not recorded') return
+  const scriptName = osHostname()
+  if (scriptName === agentName) return
+  findings.push({
+    fix: reclaim + ' (and records what it sent)',
+    level: 'warn',
+    message: `this claim was not made by netdata-cloud, so the hostname it sent is not known here: netdata-claim.sh run by hand or by kickstart.sh sends the host's name "${scriptName}" (bash's $HOSTNAME), not the agent's "${agentName}" (${sent.agentHostname.source}); Cloud then lists the node as "${scriptName}" until the agent links`,
+  })
 }
 
 /**
@@ -680,6 +807,14 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       message: `claimed and enabled, but not connected: ${distrust.message}`,
       state: 'not-linked',
     }
+  const time = r.tlsTrust?.step === 'aclk' ? r.tlsTrust.certificateTime : undefined
+  if (time)
+    return {
+      code: time.code,
+      fix: time.fix,
+      message: `claimed and enabled, but not connected: the agent will refuse this certificate: ${r.tlsTrust!.target}: ${time.detail}`,
+      state: 'not-linked',
+    }
 
   const reason =
     r.running.cloud?.reason ??
@@ -690,6 +825,14 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       code: cause.code,
       fix: `${cause.fix}; netdata-cloud link walks the connection and names the failing step`,
       message: `claimed and enabled, but not connected: the agent says "${reason}" (${cause.meaning})`,
+      state: 'not-linked',
+    }
+  const logged = r.agentLog
+  if (logged)
+    return {
+      code: logged.cause.code,
+      fix: `${logged.cause.fix}; netdata-cloud link walks the connection and names the failing step`,
+      message: `claimed and enabled, but not connected: the agent${reason && !/^(offline|none)$/i.test(reason.trim()) ? ` says "${reason}", and its log` : "'s log"} says "${logged.line}"${logged.count > 1 ? ` (${logged.count} times ${logged.since ? 'since it started' : "in the log's last lines"})` : ''} — ${logged.cause.cause} [${logged.source}${logged.time ? `, ${logged.time}` : ''}]`,
       state: 'not-linked',
     }
   return {

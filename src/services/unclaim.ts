@@ -10,6 +10,7 @@ import {basename, dirname, join} from 'node:path'
 
 import {agentFileOwners, lookupUser} from '../agent/accounts.js'
 import {readAgentView} from '../agent/api.js'
+import {claimRecordPath} from '../agent/claim-record.js'
 import {readCloudSettings} from '../agent/cloud-settings.js'
 import {type CloudPaths, cloudPaths} from '../agent/cloud-paths.js'
 import {eraName} from '../agent/era.js'
@@ -114,6 +115,9 @@ export async function planUnclaim(options: UnclaimOptions): Promise<UnclaimPlan>
     if (existsSync(join(paths.cloudDir, f))) removals.push({action: 'remove', path: join(paths.cloudDir, f)})
   if (v2 && existsSync(paths.claimConf)) removals.push({action: 'remove', path: paths.claimConf})
   const claimed = removals.length > 0
+  // netdata-cloud's own record of what the claim sent goes with the claim
+  const record = claimRecordPath(paths.cloudDir)
+  if (claimed && existsSync(record)) removals.push({action: 'remove', path: record})
   if (options.rotateKey) {
     for (const p of [paths.privateKey, paths.publicKey]) if (existsSync(p)) removals.push({action: 'remove', path: p})
   }

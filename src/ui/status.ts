@@ -56,6 +56,16 @@ export function renderStatus(r: StatusReport): string {
     ],
     ['Machine GUID', cl.machineGuid ?? 'none yet (the agent creates it at first start)'],
   )
+  const {sent} = cl
+  if (sent)
+    rows.push([
+      'Claim sent',
+      sent.source === 'record'
+        ? `hostname ${sent.hostname}, machine GUID ${sent.machineGuid} (${sent.method} claim by netdata-cloud, ${sent.at}) [${sent.record}]`
+        : sent.source === 'agent'
+          ? `the agent's own: hostname ${sent.hostname}, machine GUID ${sent.machineGuid ?? 'unknown'} (v2 claims itself)`
+          : `not recorded (not claimed by netdata-cloud)${sent.problem ? `; ${sent.problem}` : ''}; the agent's name is ${sent.agentHostname.value}`,
+    ])
   const keys = !cl.privateKey.file.exists
     ? 'no key pair'
     : `private ${cl.privateKey.file.mode} ${cl.privateKey.file.owner}${cl.privateKey.parses ? '' : ' (does not parse)'}, public ${cl.publicKey.file.exists ? (cl.keysMatch ? 'matches' : cl.keysMatch === false ? c.red('does NOT match') : 'unchecked') : 'missing'}`

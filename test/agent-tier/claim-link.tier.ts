@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 import {existsSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
@@ -54,6 +55,19 @@ describe(`claim, status, link, unclaim on the real agent ${BIN.version} (${PREFI
         [],
         JSON.stringify(s.json.result.findings),
       )
+      // what Cloud was told is the agent's own name (netdata.conf hostname = test-node, not the host's)
+      const told = rig.emu.records.claims.filter(c => c.claimId.toLowerCase() === claimId.toLowerCase())
+      assert.equal(told.at(-1)?.hostname, 'test-node', JSON.stringify(told))
+      const {sent} = s.json.result.claim
+      assert.equal(sent.source, BIN.v2 ? 'agent' : 'record', JSON.stringify(sent))
+      assert.equal(sent.hostname, 'test-node')
+      assert.equal(sent.agentHostname.value, 'test-node')
+      assert.deepEqual(
+        s.json.result.findings.filter((f: {message: string}) =>
+          /told Cloud|hostname it sent|named machine GUID/.test(f.message),
+        ),
+        [],
+      )
       const text = await rig.cli(['status'])
       assert.match(text.stdout, /LINKED/)
       assert.match(text.stdout, new RegExp(`node id ${nodeId}`))
@@ -73,6 +87,9 @@ describe(`claim, status, link, unclaim on the real agent ${BIN.version} (${PREFI
         const s = await rig.cli(['status', '--json'])
         assert.equal(s.code, EXIT.ok, s.stdout)
         assert.equal(s.json.result.running.nodeId, nodeId)
+        // v2.11 keeps the record netdata-cloud wrote beside its own files in cloud.d
+        assert.equal(s.json.result.claim.sent.source, 'record', JSON.stringify(s.json.result.claim.sent))
+        assert.equal(s.json.result.claim.sent.hostname, 'test-node')
       })
     })
 
@@ -99,6 +116,17 @@ describe(`claim, status, link, unclaim on the real agent ${BIN.version} (${PREFI
           const finding = s.json.result.findings.find((f: {message: string}) => f.message.includes(scriptGuid))
           assert.ok(finding, JSON.stringify(s.json.result.findings))
           assert.match(finding.message, /netdata-claim\.sh reads the GUID there/)
+          // and the hostname: the script sent bash's $HOSTNAME, not the agent's name (test-node)
+          const told = emu.records.claims.filter(c => c.claimId.toLowerCase() === claimId.toLowerCase())
+          assert.equal(told.at(-1)?.hostname, hostname(), JSON.stringify(told))
+          assert.notEqual(hostname(), 'test-node')
+          assert.equal(s.json.result.claim.sent.source, 'not recorded')
+          const named = s.json.result.findings.find((f: {message: string}) => f.message.includes('hostname it sent'))
+          assert.ok(named, JSON.stringify(s.json.result.findings))
+          assert.match(
+            named.message,
+            new RegExp(`sends the host's name "${hostname()}".*not the agent's "test-node" \\(the running agent`),
+          )
         })
       } finally {
         if (!existed) rmSync(guidFile, {force: true})

@@ -16,8 +16,10 @@ interface LinkFault {
   agent: RegExp
   /** link's exit code and failing step */
   link: {code: keyof typeof EXIT; step: string}
-  /** status's exit code when the agent tells why (v2); v1's API has no reason: notLinked */
+  /** status's exit code: from the agent's API reason, its TLS check with what the agent trusts, else the agent's log */
   status: keyof typeof EXIT
+  /** status's verdict came from the agent's log (agentLog), and its line matches this */
+  log?: RegExp
   /** the agent retries; false = it stops (non-retryable) */
   v2Status?: string
 }
@@ -31,8 +33,8 @@ const LINK_FAULTS: LinkFault[] = [
   },
   {agent: /banned/i, fault: 'banned', link: {code: 'auth', step: 'env'}, status: 'auth', v2Status: 'banned'},
   {agent: /oaep|decrypt/i, fault: 'challenge-wrong-key', link: {code: 'auth', step: 'challenge'}, status: 'auth'},
-  // the agents log "MQTT CONNACK returned error 135", but their API says only offline / none: status cannot tell
-  {agent: /./, fault: 'connack-refused:135', link: {code: 'mqtt', step: 'mqtt'}, status: 'notLinked'},
+  // the agents' API says only offline / none; their log says "MQTT CONNACK returned error 135": status reads it
+  {agent: /./, fault: 'connack-refused:135', link: {code: 'mqtt', step: 'mqtt'}, status: 'mqtt', log: /CONNACK/},
   {
     agent: BIN.v2 ? /env response code is not 200/ : /./,
     fault: 'retry-after:30@env',
@@ -47,16 +49,18 @@ const LINK_FAULTS: LinkFault[] = [
     // trusts (its SSL_CERT_FILE / the system store) and finds the agent will not trust it: tls on both eras
     status: 'tls',
   },
-  // v2.11 refuses a CA-signed certificate for another host name but its API says only "offline"; v1.44 links
-  // anyway (it checks only the chain): link must agree (a tls WARN, exit 0) — see the test below
+  // v2.11 refuses a CA-signed certificate for another host name but its API says only "offline" (its log says
+  // why); v1.44 links anyway (it checks only the chain): link must agree (a tls WARN, exit 0) — see the test below
   ...(BIN.v2
-    ? [{agent: /./, fault: 'wrong-host-cert', link: {code: 'tls', step: 'tls'}, status: 'notLinked'} as LinkFault]
+    ? [{agent: /./, fault: 'wrong-host-cert', link: {code: 'tls', step: 'tls'}, status: 'tls', log: /./} as LinkFault]
     : []),
   {
     agent: BIN.v2 ? /failed to write http header|SSL/i : /ENV endpoint|SSL|certificate/i,
     fault: 'expired-cert',
     link: {code: 'tls', step: 'tls'},
-    status: BIN.v2 ? 'tls' : 'notLinked',
+    // v2.11 says it in its API; v1.44 says env_endpoint_unreachable there: status's own TLS check (the leaf's dates
+    // against the server's Date, the verdict link gives) names it
+    status: 'tls',
   },
 ]
 
@@ -106,6 +110,11 @@ describe(`emulator faults on the real agent ${BIN.version} (${PREFIX})`, () => {
         assert.equal(l.code, EXIT[f.link.code], `link exit: ${failing?.id} ${failing?.detail}`)
         assert.equal(failing?.id, f.link.step)
         assert.equal(s.code, EXIT[f.status], s.json?.result?.verdict?.message)
+        if (f.log) {
+          assert.match(s.json.result.agentLog?.line ?? '', f.log, JSON.stringify(s.json.result.agentLog))
+          assert.equal(s.json.result.agentLog.source, rig.agent.logFile)
+          assert.match(s.json.result.verdict.message, /its log says|the agent's log says/)
+        } else assert.equal(s.json.result.agentLog, undefined, 'the API or the TLS check named it: the log is not read')
       })
     })
 

@@ -188,3 +188,21 @@ test("v2 pending claim: cloud.d/trusted.pem without the emulator's CA → tls (2
     emulator.setFaults([])
   }
 })
+
+test('claimed, agent offline, the cloud serves an expired certificate its CA signed → tls (23) with the server Date, as link says', async () => {
+  const {install, sys} = await claimedNode(emulator.caPem)
+  emulator.setFaults(['expired-cert'])
+  try {
+    const s = await getStatus(install, {systemRoot: sys, timeoutMs: 3000})
+    assert.equal(s.tlsTrust?.trusted, true, 'the issuer is trusted: only the dates are wrong')
+    assert.equal(s.tlsTrust?.certificateTime?.code, 'tls', JSON.stringify(s.tlsTrust))
+    assert.match(s.tlsTrust.certificateTime.detail, /the certificate is expired \(valid to .*\); server Date .* agrees/)
+    assert.equal(s.verdict.code, 'tls', JSON.stringify(s.verdict))
+    assert.match(
+      s.verdict.message,
+      /the agent will refuse this certificate: 127\.0\.0\.1:\d+: the certificate is expired/,
+    )
+  } finally {
+    emulator.setFaults([])
+  }
+})

@@ -6,6 +6,8 @@ import {closeSync, constants, existsSync, fchownSync, fstatSync, openSync, readd
 import {hostname as osHostname} from 'node:os'
 import {join} from 'node:path'
 
+import {claimRecordPath, claimRecordText} from '../../agent/claim-record.js'
+import {readAgentView} from '../../agent/api.js'
 import type {CloudPaths} from '../../agent/cloud-paths.js'
 import type {EraRules} from '../../agent/era.js'
 import type {Identity} from '../../agent/identity.js'
@@ -62,7 +64,13 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
   // cloud.d got the machine GUID written first; a planted claimed_id link was found only after Cloud said yes)
   if (!options.dryRun) {
     if (!identity.machineGuid) checkWritable(paths.machineGuid, {createDir: {mode: 0o755, owner}})
-    for (const f of [paths.privateKey, paths.publicKey, paths.claimedId, paths.cloudConf])
+    for (const f of [
+      paths.privateKey,
+      paths.publicKey,
+      paths.claimedId,
+      paths.cloudConf,
+      claimRecordPath(paths.cloudDir),
+    ])
       checkWritable(f, {createDir: dirOptions})
   }
 
@@ -90,7 +98,7 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
     dryRun: options.dryRun,
   })
   for (const f of keys.written) files.push(change(f, options.dryRun, keys.action === 'generated' || !existsSync(f)))
-  const hostname = input.hostname ?? (install.netdataConf?.get('global', 'hostname')?.value || osHostname())
+  const hostname = input.hostname ?? (await agentHostname(install, identity.machineGuid))
   const body = {
     node: {hostname, id: claimId},
     token: input.token,
@@ -138,10 +146,14 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
 
   if (options.dryRun) {
     const cc = updateFileAtomically(paths.cloudConf, cloudConfEdit, {dryRun: true})
-    files.push(change(paths.claimedId, true, !existsSync(paths.claimedId)), {
-      ...change(paths.cloudConf, true, cc.created),
-      diff: await unifiedDiff(paths.cloudConf, cc.before, cc.after),
-    })
+    files.push(
+      change(paths.claimedId, true, !existsSync(paths.claimedId)),
+      {
+        ...change(paths.cloudConf, true, cc.created),
+        diff: await unifiedDiff(paths.cloudConf, cc.before, cc.after),
+      },
+      change(claimRecordPath(paths.cloudDir), true, !existsSync(claimRecordPath(paths.cloudDir))),
+    )
     return {
       ...base,
       agent: {messages: [], state: 'skipped'},
@@ -187,6 +199,21 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
     what: 'cloud.conf',
   })
   files.push({...change(paths.cloudConf, false, cc.created), ...(cc.changed ? {} : {action: 'unchanged'})})
+  // what Cloud was told, for status to compare with the agent's identity later (nothing on the node keeps it)
+  const record = writeFileAtomically(
+    claimRecordPath(paths.cloudDir),
+    claimRecordText({
+      at: new Date().toISOString(),
+      by: `netdata-cloud ${options.toolVersion ?? ''}`.trim(),
+      claimId,
+      hostname,
+      machineGuid,
+      method: agent.v2 ? 'v2-direct' : 'v1-native',
+      url: input.url,
+    }),
+    {createDir: dirOptions, mode: CLAIMED_ID_MODE, owner, what: 'claim record'},
+  )
+  files.push(change(claimRecordPath(paths.cloudDir), false, record.created))
   if (!agent.v2) removeSplitToken(paths.cloudDir)
   if (owner) for (const message of fixOwnership(paths.cloudDir, owner)) warnings.push({message})
   for (const f of files) Object.assign(f, describeFile(f.path))
@@ -205,6 +232,20 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
     ...(retried.length > 0 ? {retried} : {}),
   }
 }
+
+/**
+ * The name the agent knows itself by, which is what Cloud should be told (netdata-claim.sh run by hand sends bash's
+ * $HOSTNAME instead): the running agent's own hostname when it is this install's agent (same machine GUID), else
+ * netdata.conf [global] hostname, else the host's name (the agent's default).
+ */
+async function agentHostname(install: NativeClaimInstall, machineGuid: null | string): Promise<string> {
+  const view = await readAgentView(install.agentUrl, 2000).catch(() => null)
+  const own = view?.reachable && machineGuid && view.info?.machineGuid?.toLowerCase() === machineGuid.toLowerCase()
+  if (own && view.info?.hostname) return view.info.hostname
+  return install.netdataConf?.get('global', 'hostname')?.value || osHostname()
+}
+
+type NativeClaimInstall = ClaimOptions['install']
 
 /** The v1 script deletes cloud.d/token after a successful claim. */
 function removeSplitToken(cloudDir: string): void {
