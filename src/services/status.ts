@@ -20,6 +20,7 @@ import {CLONE_FIX} from '../cloud/errors.js'
 import {readTextFile} from '../config/read.js'
 import {type AgentTrustCheck, checkAgentTrust} from '../cloud/agent-trust.js'
 import {agentTrustOf} from './link.js'
+import {parseProxySpec, proxyFromEnv, type ProxySpec, specOf} from '../cloud/proxy.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -274,7 +275,7 @@ export async function getStatus(
     (v.code === 'notLinked' || v.code === 'tls' || (v.code === 'notClaimed' && report.claim.pending)) &&
     !report.mismatches.some(m => m.what === 'claimId')
   ) {
-    await checkTrust(report, settings, agentEnv, options.timeoutMs ?? 3000)
+    await checkTrust(report, settings, agentEnv, options.timeoutMs ?? 3000, options.systemRoot)
     report.verdict = decide(report, identity, build, install)
   }
 
@@ -283,23 +284,25 @@ export async function getStatus(
 
 /**
  * The agent does not say it is online: connect to the cloud URL and check its chain with what the agent trusts, so
- * that a CA only this tool (or the shell's SSL_CERT_FILE) trusts is named instead of a bare "offline". A proxy in the
- * agent's way is not walked here (netdata-cloud link does that).
+ * that a CA only this tool (or the shell's SSL_CERT_FILE) trusts is named instead of a bare "offline". It goes through
+ * the proxy the agent uses (the ACLK's, `env` expanded as its era does; for a v2 pending claim, claim.conf's or curl's
+ * environment rules), so a proxy that refuses is named as such.
  */
 async function checkTrust(
   r: StatusReport,
   settings: CloudSettings,
   env: Record<string, string>,
   timeoutMs: number,
+  root?: string,
 ): Promise<void> {
-  if (r.offline || r.running.online === true || settings.effectiveProxy.value) return
+  if (r.offline || r.running.online === true) return
   if (r.cloudConf.enabled.effective === 'off') return
   let step: 'aclk' | 'claim'
   let trust: undefined | {source: string; value: string}
   let url = r.cloudConf.url.value
   if (r.claim.claimed) {
     step = 'aclk'
-    trust = agentTrustOf(env).agentTrust
+    trust = agentTrustOf(env, root).agentTrust
   } else if (r.claim.pending) {
     // v2.11's own claim (libcurl) trusts only cloud.d/trusted.pem, else cloud_fullchain.pem, and ignores SSL_CERT_FILE
     step = 'claim'
@@ -316,15 +319,22 @@ async function checkTrust(
       break
     }
 
-    trust ??= agentTrustOf({}).agentTrust
+    trust ??= agentTrustOf({}, root).agentTrust
   } else return
 
   if (!trust || !url) return
   r.tlsTrust = {
-    ...(await checkAgentTrust(url, trust, timeoutMs)),
+    ...(await checkAgentTrust(url, trust, timeoutMs, trustProxy(settings, env, step, url))),
     insecure: false,
     step,
   }
+  const {proxy} = r.tlsTrust
+  if (r.tlsTrust.failure === 'proxy' && proxy)
+    r.findings.push({
+      fix: `check the proxy (${proxy.source}): that it runs and allows CONNECT to ${r.tlsTrust.target}; netdata-cloud link walks it step by step`,
+      level: 'warn',
+      message: `the agent's ${step === 'aclk' ? 'ACLK' : 'claim'} goes through ${proxy.display}, which does not let it through: ${r.tlsTrust.detail}`,
+    })
   if (r.tlsTrust.trusted !== false) return
   // v2's insecure = yes waives only a self-signed leaf (error 18) for its claim
   r.tlsTrust.insecure = settings.insecure.value && step === 'claim' && r.tlsTrust.selfSigned
@@ -337,6 +347,26 @@ async function checkTrust(
     level: 'warn',
     message: `the agent will not trust this chain: ${r.tlsTrust.target} serves ${r.tlsTrust.detail}, and its ${step === 'aclk' ? 'ACLK' : 'claim'} verifies with ${trust.source} (${r.tlsTrust.certificates} CA certificate${r.tlsTrust.certificates === 1 ? '' : 's'}), which holds none of its issuers${insecure ? ' (insecure = yes accepts it: the leaf is self-signed)' : ''}`,
   })
+}
+
+/** The proxy the agent's ACLK (or its v2 claim, with curl's rules for `env`) goes through; invalid ones it ignores. */
+function trustProxy(
+  settings: CloudSettings,
+  env: Record<string, string>,
+  step: 'aclk' | 'claim',
+  url: string,
+): {source: string; value: ProxySpec} {
+  if (step === 'aclk')
+    return {source: settings.effectiveProxy.source, value: parseProxySpec(settings.effectiveProxy.value ?? 'none')}
+  const set = settings.claimConf?.get('global', 'proxy')
+  const source = set ? `claim.conf:${set.line}` : 'claim.conf (default env)'
+  if (set && set.value.trim() !== 'env') return {source, value: parseProxySpec(set.value)}
+  try {
+    const p = proxyFromEnv(env, url)
+    return {source: p.source, value: specOf(p)}
+  } catch {
+    return {source: 'env (a value curl would refuse)', value: parseProxySpec('none')}
+  }
 }
 
 function agentClaimId(view: AgentView): null | string | undefined {
@@ -672,6 +702,18 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       state: 'not-linked',
     }
   }
+
+  const refused =
+    r.tlsTrust?.failure === 'proxy' && r.tlsTrust.step === 'aclk'
+      ? r.findings.find(f => f.message.startsWith("the agent's ACLK goes through"))
+      : undefined
+  if (refused)
+    return {
+      code: 'proxy',
+      fix: refused.fix,
+      message: `claimed and enabled, but not connected: ${refused.message}`,
+      state: 'not-linked',
+    }
 
   if (distrust && r.tlsTrust?.step === 'aclk')
     return {
