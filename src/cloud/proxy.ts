@@ -135,7 +135,7 @@ export function parseProxy(
 
 /** A resolved claim proxy as the spec the tunnel code takes (for `env` resolved with curl's rules). */
 export function specOf(p: Proxy): ProxySpec {
-  return p.kind === 'none' ? NO_PROXY : parseProxySpec(p.url.href)
+  return p.kind === 'none' ? NO_PROXY : parseProxySpec(p.url.pathname === '/' ? p.url.href.slice(0, -1) : p.url.href)
 }
 
 /** curl's environment rules, which both the v1 claim script and the v2 agent's claim request follow. */
