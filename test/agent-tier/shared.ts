@@ -1,6 +1,10 @@
 // What every agent-tier file shares: an emulator + a real agent per test, and the CLI pointed at that agent.
+import {mkdtempSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {type CliRun, runCliAsync} from '../helpers/cli.js'
+import {hashedDir} from '../helpers/trust-node.js'
 import {type RealAgent, startRealAgent, tierPrefix} from './real-agent.js'
 
 export const PREFIX = tierPrefix()
@@ -19,9 +23,10 @@ export interface Rig {
 
 export async function withRig<T>(
   fn: (rig: Rig) => Promise<T>,
-  options: {faults?: string[]; agentCa?: 'emulator' | 'none'; extraConf?: string} = {},
+  options: {faults?: string[]; agentCa?: 'dir' | 'emulator' | 'none'; extraConf?: string} = {},
 ): Promise<T> {
   const emulatorLog: string[] = []
+  const tmp = mkdtempSync('/tmp/nc-rig.')
   const emu = await startEmulator({
     faults: options.faults ?? [],
     log: line => emulatorLog.push(line),
@@ -29,8 +34,11 @@ export async function withRig<T>(
   })
   let agent: RealAgent | undefined
   try {
+    // 'dir': the CA only in an OpenSSL hashed directory named by SSL_CERT_DIR (no SSL_CERT_FILE)
+    const certDir = options.agentCa === 'dir' ? hashedDir(join(tmp, 'certs'), [emu.caPem]) : undefined
     agent = await startRealAgent(PREFIX, {
-      ...(options.agentCa === 'none' ? {} : {caPath: emu.caPath}),
+      ...(options.agentCa === 'none' || certDir ? {} : {caPath: emu.caPath}),
+      ...(certDir ? {env: {SSL_CERT_DIR: certDir}} : {}),
       extraConf: options.extraConf ?? '',
     })
     const a = agent
@@ -75,5 +83,6 @@ export async function withRig<T>(
   } finally {
     await agent?.stop()
     await emu.close()
+    rmSync(tmp, {force: true, recursive: true})
   }
 }

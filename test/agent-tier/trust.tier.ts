@@ -48,4 +48,19 @@ describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
       assert.equal(tls?.status, 'PASS', JSON.stringify(tls))
     })
   })
+  test('agent with only SSL_CERT_DIR (the CA as <hash>.0, no SSL_CERT_FILE): it links, and link --ca sees the agent trusts the chain', async () => {
+    await withRig(
+      async rig => {
+        const c = await rig.claim()
+        assert.equal(c.code, 0, c.stdout)
+        // the agent's OpenSSL reads the hashed directory: it verifies the emulator's chain and comes online
+        await rig.agent.waitFor(v => v.online, 'online')
+        const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
+        const tls = l.json?.result?.steps?.find((s: {id: string}) => s.id === 'tls')
+        // without SSL_CERT_DIR read, this is WARN "the agent will not trust this chain" (the system store lacks it)
+        assert.equal(tls?.status, 'PASS', JSON.stringify(tls))
+      },
+      {agentCa: 'dir'},
+    )
+  })
 })
