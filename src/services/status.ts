@@ -105,10 +105,10 @@ export interface StatusReport {
   serviceEnv: ServiceEnvVar[]
   findings: Finding[]
   /**
-   * claimed but not online: the chain the cloud URL serves, checked with what the agent's ACLK trusts (SSL_CERT_FILE
-   * of its environment, else the system store); v2 with a pending claim: with what its claim trusts
-   * (cloud.d/trusted.pem, else cloud_fullchain.pem). Absent when not checked (linked, --offline, a proxy in the way,
-   * not claimed, or a verdict with another cause).
+   * claimed but not online: the chain the cloud URL serves (through the agent's proxy), checked with what the agent's
+   * ACLK trusts (SSL_CERT_FILE of its environment, else the system bundle, and SSL_CERT_DIR, else the system dir); v2
+   * with a pending claim: with what its claim trusts (cloud.d/trusted.pem, else cloud_fullchain.pem). Absent when not
+   * checked (linked, --offline, not claimed, or a verdict with another cause).
    */
   tlsTrust?: AgentTrustCheck & {
     step: 'aclk' | 'claim'
