@@ -7,9 +7,15 @@ import {describe, test} from 'node:test'
 
 import {EXIT} from '../../src/base/errors.js'
 import {binariesOf} from './real-agent.js'
-import {PREFIX, withRig} from './shared.js'
+import {PREFIX, type Rig, withRig} from './shared.js'
 
 const BIN = binariesOf(PREFIX)
+
+/** link --ca (the emulator's CA): its tls step, where the agent's own trust is checked too */
+async function linkCaTls(rig: Rig): Promise<{status: string; detail: string} | undefined> {
+  const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
+  return l.json?.result?.steps?.find((s: {id: string}) => s.id === 'tls')
+}
 
 describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
   test('agent without SSL_CERT_FILE: claim --ca claims, the link fails on TLS, link --ca says the agent will not trust the chain', async () => {
@@ -43,8 +49,7 @@ describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
       const c = await rig.claim()
       assert.equal(c.code, 0, c.stdout)
       await rig.agent.waitFor(v => v.online, 'online')
-      const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
-      const tls = l.json?.result?.steps?.find((s: {id: string}) => s.id === 'tls')
+      const tls = await linkCaTls(rig)
       assert.equal(tls?.status, 'PASS', JSON.stringify(tls))
     })
   })
@@ -55,8 +60,7 @@ describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
         assert.equal(c.code, 0, c.stdout)
         // the agent's OpenSSL reads the hashed directory: it verifies the emulator's chain and comes online
         await rig.agent.waitFor(v => v.online, 'online')
-        const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
-        const tls = l.json?.result?.steps?.find((s: {id: string}) => s.id === 'tls')
+        const tls = await linkCaTls(rig)
         // without SSL_CERT_DIR read, this is WARN "the agent will not trust this chain" (the system store lacks it)
         assert.equal(tls?.status, 'PASS', JSON.stringify(tls))
       },

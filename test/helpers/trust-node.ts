@@ -8,22 +8,16 @@ import {join} from 'node:path'
 import {discoverInstall} from '../../src/agent/install.js'
 import {CLAIM_ID, claimNode, fakeNode} from './fake-node.js'
 
-/** a v1.40 agent API that is claimed with CLAIM_ID and says online: false (no reason) */
-export async function offlineAgent(servers: Server[]): Promise<string> {
+/** A stand-in for the running agent's API: /api/v1/info and /api/v1/aclk answer these; closed by the caller. */
+export async function agentApi(
+  servers: Server[],
+  info: Record<string, unknown>,
+  aclk: Record<string, unknown>,
+): Promise<string> {
   const server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json')
-    if (req.url === '/api/v1/info')
-      res.end(
-        JSON.stringify({
-          'agent-claimed': true,
-          'aclk-available': false,
-          'cloud-available': true,
-          'cloud-enabled': true,
-          version: 'v1.40.0',
-        }),
-      )
-    else if (req.url === '/api/v1/aclk')
-      res.end(JSON.stringify({'agent-claimed': true, 'claimed-id': CLAIM_ID, online: false}))
+    if (req.url === '/api/v1/info') res.end(JSON.stringify(info))
+    else if (req.url === '/api/v1/aclk') res.end(JSON.stringify(aclk))
     else {
       res.statusCode = 404
       res.end('{}')
@@ -32,6 +26,21 @@ export async function offlineAgent(servers: Server[]): Promise<string> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   servers.push(server)
   return `http://127.0.0.1:${(server.address() as {port: number}).port}`
+}
+
+/** a v1.40 agent API that is claimed with CLAIM_ID and says online: false (no reason) */
+export function offlineAgent(servers: Server[]): Promise<string> {
+  return agentApi(
+    servers,
+    {
+      'agent-claimed': true,
+      'aclk-available': false,
+      'cloud-available': true,
+      'cloud-enabled': true,
+      version: 'v1.40.0',
+    },
+    {'agent-claimed': true, 'claimed-id': CLAIM_ID, online: false},
+  )
 }
 
 /**
