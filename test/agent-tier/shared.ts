@@ -1,5 +1,6 @@
 // What every agent-tier file shares: an emulator + a real agent per test, and the CLI pointed at that agent.
-import {mkdtempSync, rmSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
@@ -21,9 +22,18 @@ export interface Rig {
   emulatorLog: string[]
 }
 
+/** a self-signed CA that signed nothing the emulator serves */
+function unrelatedCa(dir: string): string {
+  const out = join(dir, 'unrelated-ca.pem')
+  const key = join(dir, 'unrelated-ca.key')
+  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1']
+  execFileSync('openssl', [...args, '-subj', '/CN=unrelated test CA', '-keyout', key, '-out', out], {stdio: 'ignore'})
+  return readFileSync(out, 'utf8')
+}
+
 export async function withRig<T>(
   fn: (rig: Rig) => Promise<T>,
-  options: {faults?: string[]; agentCa?: 'dir' | 'emulator' | 'none'; extraConf?: string} = {},
+  options: {faults?: string[]; agentCa?: 'dir' | 'dir-other' | 'emulator' | 'none'; extraConf?: string} = {},
 ): Promise<T> {
   const emulatorLog: string[] = []
   const tmp = mkdtempSync('/tmp/nc-rig.')
@@ -34,8 +44,12 @@ export async function withRig<T>(
   })
   let agent: RealAgent | undefined
   try {
-    // 'dir': the CA only in an OpenSSL hashed directory named by SSL_CERT_DIR (no SSL_CERT_FILE)
-    const certDir = options.agentCa === 'dir' ? hashedDir(join(tmp, 'certs'), [emu.caPem]) : undefined
+    // 'dir': the CA only in an OpenSSL hashed directory named by SSL_CERT_DIR (no SSL_CERT_FILE); 'dir-other': that
+    // directory holds an unrelated CA only
+    const certDir =
+      options.agentCa === 'dir' || options.agentCa === 'dir-other'
+        ? hashedDir(join(tmp, 'certs'), [options.agentCa === 'dir' ? emu.caPem : unrelatedCa(tmp)])
+        : undefined
     agent = await startRealAgent(PREFIX, {
       ...(options.agentCa === 'none' || certDir ? {} : {caPath: emu.caPath}),
       ...(certDir ? {env: {SSL_CERT_DIR: certDir}} : {}),

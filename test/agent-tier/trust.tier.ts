@@ -67,4 +67,19 @@ describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
       {agentCa: 'dir'},
     )
   })
+  test('agent with SSL_CERT_DIR holding only an unrelated CA: status reads the dir from its environment and says tls (23)', async () => {
+    await withRig(
+      async rig => {
+        const c = await rig.claim()
+        assert.equal(c.code, 0, `claim: ${c.stdout}${c.stderr}`)
+        await rig.agent.waitFor(v => v.claimed, 'claimed')
+        const s = await rig.cli(['status', '--json'])
+        const t = s.json?.result?.tlsTrust
+        assert.equal(s.code, EXIT.tls, `${s.json?.result?.verdict?.message}`)
+        assert.equal(t?.trusted, false, JSON.stringify(t))
+        assert.match(t?.trust ?? '', /\+ SSL_CERT_DIR=\/tmp\/nc-rig\.\w+\/certs \(1 certificate\)$/)
+      },
+      {agentCa: 'dir-other'},
+    )
+  })
 })
