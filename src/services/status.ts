@@ -19,6 +19,7 @@ import {type CloudOptionState, describeCloudOptions} from '../agent/cloud-option
 import {CLONE_FIX} from '../cloud/errors.js'
 import {readTextFile} from '../config/read.js'
 import {type AgentTrustCheck, checkAgentTrust} from '../cloud/agent-trust.js'
+import {pemCertificates} from '../cloud/tls-probe.js'
 import {agentTrustOf} from './link.js'
 import {parseProxySpec, proxyFromEnv, type ProxySpec, specOf} from '../cloud/proxy.js'
 
@@ -323,15 +324,37 @@ async function checkTrust(
   } else return
 
   if (!trust || !url) return
+  const via = trustProxy(settings, env, step, url)
+  const version = r.agent.version ? parseVersion(r.agent.version) : null
+  // ACLK-NG refuses SOCKS5 before v2.10 ("SOCKS5 proxy is not supported by ACLK-NG yet", netdata-facts.md §5.8)
+  const noSocks =
+    step === 'aclk' &&
+    (via.value.kind === 'socks5' || via.value.kind === 'socks5h') &&
+    version !== null &&
+    compareVersions(version, [1, 33, 0]) >= 0 &&
+    compareVersions(version, [2, 10, 0]) < 0
   r.tlsTrust = {
-    ...(await checkAgentTrust(url, trust, timeoutMs, trustProxy(settings, env, step, url))),
+    ...(noSocks
+      ? {
+          certificates: pemCertificates(trust.value).length,
+          detail: `not connected: this agent (v${version.join('.')}) does not use SOCKS5 proxies for its ACLK (ACLK-NG supports them from v2.10)`,
+          failure: 'proxy' as const,
+          proxy: {display: via.value.display, source: via.source},
+          selfSigned: false,
+          target: cloudTarget(url),
+          trust: trust.source,
+          trusted: null,
+        }
+      : await checkAgentTrust(url, trust, timeoutMs, via)),
     insecure: false,
     step,
   }
   const {proxy} = r.tlsTrust
   if (r.tlsTrust.failure === 'proxy' && proxy)
     r.findings.push({
-      fix: `check the proxy (${proxy.source}): that it runs and allows CONNECT to ${r.tlsTrust.target}; netdata-cloud link walks it step by step`,
+      fix: noSocks
+        ? `use an http:// proxy (${proxy.source}), or upgrade the agent to v2.10 or later`
+        : `check the proxy (${proxy.source}): that it runs and allows CONNECT to ${r.tlsTrust.target}; netdata-cloud link walks it step by step`,
       level: 'warn',
       message: `the agent's ${step === 'aclk' ? 'ACLK' : 'claim'} goes through ${proxy.display}, which does not let it through: ${r.tlsTrust.detail}`,
     })
@@ -347,6 +370,15 @@ async function checkTrust(
     level: 'warn',
     message: `the agent will not trust this chain: ${r.tlsTrust.target} serves ${r.tlsTrust.detail}, and its ${step === 'aclk' ? 'ACLK' : 'claim'} verifies with ${trust.source} (${r.tlsTrust.certificates} CA certificate${r.tlsTrust.certificates === 1 ? '' : 's'}), which holds none of its issuers${insecure ? ' (insecure = yes accepts it: the leaf is self-signed)' : ''}`,
   })
+}
+
+function cloudTarget(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.hostname.replace(/^\[|\]$/g, '')}:${u.port || 443}`
+  } catch {
+    return url
+  }
 }
 
 /** The proxy the agent's ACLK (or its v2 claim, with curl's rules for `env`) goes through; invalid ones it ignores. */

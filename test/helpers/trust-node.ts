@@ -28,8 +28,8 @@ export async function agentApi(
   return `http://127.0.0.1:${(server.address() as {port: number}).port}`
 }
 
-/** a v1.40 agent API that is claimed with CLAIM_ID and says online: false (no reason) */
-export function offlineAgent(servers: Server[]): Promise<string> {
+/** an agent API (v1.40 unless told) that is claimed with CLAIM_ID and says online: false (no reason) */
+export function offlineAgent(servers: Server[], version = 'v1.40.0'): Promise<string> {
   return agentApi(
     servers,
     {
@@ -37,25 +37,27 @@ export function offlineAgent(servers: Server[]): Promise<string> {
       'aclk-available': false,
       'cloud-available': true,
       'cloud-enabled': true,
-      version: 'v1.40.0',
+      version,
     },
     {'agent-claimed': true, 'claimed-id': CLAIM_ID, online: false},
   )
 }
 
 /**
- * A claimed v1.40 node whose cloud.conf names https://127.0.0.1:PORT, and a system root whose unit sets
+ * A claimed v1.40 (or `v2`: v2.11.0) node whose cloud.conf names https://127.0.0.1:PORT, and a system root whose unit sets
  * SSL_CERT_FILE=ca (when `caPem` is given) and the other `environment` lines; `proxy`: netdata.conf [cloud] proxy.
  */
 export async function claimedNode(
   port: number,
   servers: Server[],
   caPem: string | undefined,
-  options: {environment?: string[]; proxy?: string} = {},
+  options: {environment?: string[]; proxy?: string; v2?: boolean} = {},
 ) {
-  const node = fakeNode('D-v1.40.0.txt', 'v1.40.0')
+  const version = options.v2 ? 'v2.11.0' : 'v1.40.0'
+  const node = fakeNode(options.v2 ? 'v2-v2.11.0.txt' : 'D-v1.40.0.txt', version)
   claimNode(node.root)
-  writeFileSync(join(node.libDir, 'cloud.d/cloud.conf'), `[global]\n    cloud base url = https://127.0.0.1:${port}\n`)
+  const urlKey = options.v2 ? 'url' : 'cloud base url'
+  writeFileSync(join(node.libDir, 'cloud.d/cloud.conf'), `[global]\n    ${urlKey} = https://127.0.0.1:${port}\n`)
   if (options.proxy) writeFileSync(join(node.configDir, 'netdata.conf'), `[cloud]\n    proxy = ${options.proxy}\n`)
   const sys = mkdtempSync('/tmp/nc-trust-sys.')
   mkdirSync(join(sys, 'etc/systemd/system/netdata.service.d'), {recursive: true})
@@ -71,7 +73,7 @@ export async function claimedNode(
     `[Service]\n${environment.map(e => `Environment=${e}\n`).join('')}`,
   )
   const install = discoverInstall({
-    agentUrl: await offlineAgent(servers),
+    agentUrl: await offlineAgent(servers, version),
     configDir: node.configDir,
     env: {},
     libDir: node.libDir,

@@ -98,12 +98,24 @@ describe("status's trust check through the agent's proxy", () => {
     assert.ok(!s.findings.some(f => /will not trust/.test(f.message)))
   })
 
-  test('danted socks5h and socks5: trusted through SOCKS5', async () => {
+  test('danted socks5h and socks5 on a v2.11 node (ACLK-NG has SOCKS5 from v2.10): trusted through SOCKS5', async () => {
     for (const scheme of ['socks5h', 'socks5']) {
-      const s = await status(`danted-${scheme}`, emulator.caPem, {proxy: `${scheme}://127.0.0.1:${dante.port}`})
+      const s = await status(`danted-${scheme}`, emulator.caPem, {
+        proxy: `${scheme}://127.0.0.1:${dante.port}`,
+        v2: true,
+      })
       assert.equal(s.tlsTrust?.trusted, true, `${scheme}: ${JSON.stringify(s.tlsTrust)}`)
       assert.match(s.tlsTrust?.proxy?.tunnel ?? '', /^SOCKS5 CONNECT 127\.0\.0\.1:\d+: reply 0 \(succeeded\)$/)
     }
+  })
+
+  test('danted on a v1.40 node: its ACLK does not use SOCKS5 → verdict proxy, no connection made', async () => {
+    const s = await status('danted-v1', emulator.caPem, {proxy: `socks5h://127.0.0.1:${dante.port}`})
+    assert.equal(s.tlsTrust?.trusted, null, JSON.stringify(s.tlsTrust))
+    assert.equal(s.tlsTrust?.failure, 'proxy')
+    assert.match(s.tlsTrust?.detail ?? '', /this agent \(v1\.40\.0\) does not use SOCKS5 proxies for its ACLK/)
+    assert.equal(statusExitCode(s), EXIT.proxy)
+    assert.match(s.verdict.fix ?? '', /use an http:\/\/ proxy .* or upgrade the agent to v2\.10/)
   })
 
   test("proxy = env: the agent's service environment http_proxy (v1 era order) is the proxy the check uses", async () => {
