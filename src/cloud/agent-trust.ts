@@ -1,20 +1,25 @@
-// Would the agent trust the chain the cloud URL serves? One handshake to host:port (bounded by the timeout), then the
-// chain is checked against only the CA certificates the agent reads (the same check `link --ca` uses).
+// Would the agent trust the chain the cloud URL serves? One handshake to host:port, directly or through the proxy the
+// agent uses (the whole check bounded by the timeout), then the chain is checked against only the CA certificates the
+// agent reads (the same check `link --ca` uses).
 
-import {connectOrder, resolveHost} from './dns.js'
-import {tcpConnect} from './tcp.js'
+import {NO_PROXY, type ProxySpec} from './proxy.js'
+import {dialThrough} from './proxy-tunnel.js'
 import {chainVerifiesWith, pemCertificates, serverDate, tlsHandshake} from './tls-probe.js'
 import {certificateTimeVerdict} from './transport-errors.js'
 
 export interface AgentTrustCheck {
   /** host:port connected to */
   target: string
+  /** the proxy the check went through (password masked), with where it is set; absent: direct */
+  proxy?: {display: string; source: string; tunnel?: string}
   /** what the agent trusts here (SSL_CERT_FILE=… (the agent's environment), the system store …, cloud.d/trusted.pem) */
   trust: string
   /** the number of CA certificates in it */
   certificates: number
   /** true: the chain verifies with it; false: it does not; null: no handshake (the detail says why) */
   trusted: boolean | null
+  /** trusted null: the hop that failed (the proxy: it refused, or is not reachable) */
+  failure?: 'dns' | 'proxy' | 'tcp' | 'tls'
   /** the served chain, leaf first (subject ← issuer), or why no handshake was made */
   detail: string
   /** the server sent one self-signed certificate (what v2's insecure = yes waives for its claim) */
@@ -30,9 +35,17 @@ export async function checkAgentTrust(
   url: string,
   trust: {source: string; value: string},
   timeoutMs: number,
+  proxy?: {source: string; value: ProxySpec},
 ): Promise<AgentTrustCheck> {
   const trusted = pemCertificates(trust.value)
-  const base = {certificates: trusted.length, selfSigned: false, trust: trust.source}
+  proxy ??= {source: 'none', value: NO_PROXY}
+  const via = proxy.value.kind === 'http' || proxy.value.kind === 'socks5' || proxy.value.kind === 'socks5h'
+  const base: Pick<AgentTrustCheck, 'certificates' | 'proxy' | 'selfSigned' | 'trust'> = {
+    certificates: trusted.length,
+    proxy: via ? {display: proxy.value.display, source: proxy.source} : undefined,
+    selfSigned: false,
+    trust: trust.source,
+  }
   let u: URL
   try {
     u = new URL(url)
@@ -46,14 +59,14 @@ export async function checkAgentTrust(
   const signal = AbortSignal.timeout(Math.max(1, timeoutMs))
   const started = Date.now()
   const left = () => Math.max(1, timeoutMs - (Date.now() - started))
-  const answer = await resolveHost(host, left(), signal)
-  const address = connectOrder(answer)[0]
-  if (!address) return {...base, detail: `${host} did not resolve`, target, trusted: null}
-  const tcp = await tcpConnect(address, port, left(), signal)
-  if (!tcp.socket)
-    return {...base, detail: `no TCP connection to ${address}:${port} (${tcp.attempt.error})`, target, trusted: null}
+  const dialed = await dialThrough(proxy.value, host, port, left, signal)
+  if (!dialed.stream)
+    return {...base, detail: dialed.error ?? 'no connection', failure: dialed.failure, target, trusted: null}
+  if (base.proxy) base.proxy.tunnel = dialed.tunnel
+  const through = base.proxy ? `; through the agent's proxy ${base.proxy.display} (${base.proxy.source})` : ''
+  const {socket, stream} = dialed
   // the chain is judged below with the agent's CAs only; node's store and host-name checks do not decide here
-  const t = await tlsHandshake(tcp.socket, host, {
+  const t = await tlsHandshake(stream, host, {
     checkHostName: false,
     extraCa: [],
     insecure: false,
@@ -61,7 +74,8 @@ export async function checkAgentTrust(
     timeoutMs: left(),
   })
   try {
-    if (!t.socket) return {...base, detail: t.error ?? 'no TLS handshake', target, trusted: null}
+    if (!t.socket)
+      return {...base, detail: `${t.error ?? 'no TLS handshake'}${through}`, failure: 'tls', target, trusted: null}
     const chain = t.chain.map(c => `${c.subject} (issuer ${c.issuer})`).join(' ← ')
     const selfSigned = t.chain.length === 1 && t.chain[0].subject === t.chain[0].issuer
     const verified = chainVerifiesWith(t.socket, trusted)
@@ -87,13 +101,13 @@ export async function checkAgentTrust(
     return {
       ...base,
       ...(certificateTime ? {certificateTime} : {}),
-      detail: `chain ${chain || 'none'}`,
+      detail: `chain ${chain || 'none'}${through}`,
       selfSigned,
       target,
       trusted: verified,
     }
   } finally {
     t.socket?.destroy()
-    tcp.socket.destroy()
+    socket?.destroy()
   }
 }

@@ -6,7 +6,7 @@ import type {TLSSocket} from 'node:tls'
 
 import type {ErrorCode} from '../base/errors.js'
 import type {Version} from '../base/version.js'
-import type {ProxySpec} from './proxy-tunnel.js'
+import type {ProxySpec} from './proxy.js'
 
 export type StepId = 'agent' | 'challenge' | 'dns' | 'env' | 'mqtt' | 'proxy' | 'settings' | 'tcp' | 'tls'
 export const STEP_IDS: StepId[] = ['settings', 'dns', 'tcp', 'proxy', 'tls', 'env', 'challenge', 'mqtt', 'agent']

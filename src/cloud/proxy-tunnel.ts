@@ -1,90 +1,13 @@
-// Proxies as the ACLK understands them (netdata-facts.md §5.8): `none`, `env`, `http://[user:pass@]host:port`,
-// `socks5://` and `socks5h://`. `https://` proxies are not supported by the agent. The tunnel is made on a TCP
-// socket the tcp step already opened: HTTP CONNECT by hand (so the proxy's own status line can be shown), SOCKS5
+// Tunnels through the proxies the ACLK understands (parsed by ./proxy.ts, netdata-facts.md §5.8). The tunnel is made
+// on a TCP socket already opened: HTTP CONNECT by hand (so the proxy's own status line can be shown), SOCKS5
 // with the `socks` package on that existing socket.
 
+import type {Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {registerSecret} from '../base/secrets.js'
-
-export type ProxyKind = 'http' | 'https-unsupported' | 'invalid' | 'none' | 'socks5' | 'socks5h'
-
-export interface ProxySpec {
-  kind: ProxyKind
-  /** the value as written, with the password masked */
-  display: string
-  host?: string
-  port?: number
-  username?: string
-  password?: string
-  /** why it is invalid or unsupported */
-  problem?: string
-}
-
-export const NO_PROXY: ProxySpec = {display: 'none', kind: 'none'}
-
-/**
- * Parse a proxy value. `env` must already be expanded by the caller (it depends on the agent era).
- * Credentials are percent-decoded (the agent decodes them too) and registered as secrets.
- */
-export function parseProxy(raw: string | undefined): ProxySpec {
-  const value = (raw ?? '').trim()
-  if (value === '' || value === 'none') return NO_PROXY
-  const scheme = /^([a-z0-9]+):\/\//i.exec(value)?.[1]?.toLowerCase()
-  if (scheme === 'https') {
-    return {
-      display: maskUrl(value),
-      kind: 'https-unsupported',
-      problem: 'https:// proxies are not supported by the agent (it speaks plain TCP to the proxy)',
-    }
-  }
-
-  if (scheme !== 'http' && scheme !== 'socks5' && scheme !== 'socks5h') {
-    return {
-      display: maskUrl(value),
-      kind: 'invalid',
-      problem: scheme
-        ? `unknown proxy scheme ${scheme}://`
-        : 'not a URL (expected http://host:port, socks5://host:port or socks5h://host:port)',
-    }
-  }
-
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return {display: maskUrl(value), kind: 'invalid', problem: 'the URL does not parse'}
-  }
-
-  const username = url.username ? safeDecode(url.username) : undefined
-  const password = url.password ? safeDecode(url.password) : undefined
-  registerSecret(password)
-  registerSecret(url.password)
-  const host = url.hostname.replace(/^\[(.*)]$/, '$1')
-  if (!host) return {display: maskUrl(value), kind: 'invalid', problem: 'no host in the proxy URL'}
-  const port = url.port ? Number(url.port) : scheme === 'http' ? 8080 : 1080
-  return {
-    display: maskUrl(value),
-    host,
-    kind: scheme,
-    password,
-    port,
-    username,
-  }
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
-}
-
-/** The URL with its password replaced by ****. */
-export function maskUrl(value: string): string {
-  return value.replace(/^([a-z0-9]+:\/\/[^:/@]*:)[^@/]*@/i, '$1****@')
-}
+import {connectOrder, resolveHost} from './dns.js'
+import type {ProxySpec} from './proxy.js'
+import {tcpConnect} from './tcp.js'
 
 export interface TunnelResult {
   ok: boolean
@@ -366,4 +289,77 @@ export async function socks5Connect(
       reply: '',
     }
   }
+}
+
+export interface Dialed {
+  /** the stream to host:port (the TCP socket, or the tunnel through the proxy) */
+  stream?: Duplex
+  /** the TCP socket under it (destroy it when done) */
+  socket?: Socket
+  /** which hop failed, and how */
+  failure?: 'dns' | 'proxy' | 'tcp'
+  error?: string
+  /** the proxy's answer when the tunnel was made */
+  tunnel?: string
+  roundTrips: number
+}
+
+/**
+ * Open a stream to host:port as the agent does: directly, or through its proxy (TCP to the proxy, then HTTP CONNECT
+ * or SOCKS5; socks5:// resolves the target here, http:// and socks5h:// leave it to the proxy). `left()` is the time
+ * each step may still take.
+ */
+export async function dialThrough(
+  proxy: ProxySpec,
+  host: string,
+  port: number,
+  left: () => number,
+  signal: AbortSignal,
+): Promise<Dialed> {
+  const via = proxy.kind === 'http' || proxy.kind === 'socks5' || proxy.kind === 'socks5h'
+  const hopHost = via ? (proxy.host ?? '') : host
+  const hopPort = via ? (proxy.port ?? 0) : port
+  const hop = via ? `proxy ${proxy.display}: ` : ''
+  let roundTrips = 0
+  const addresses = connectOrder(await resolveHost(hopHost, left(), signal))
+  if (addresses.length === 0)
+    return {error: `${hop}${hopHost} did not resolve`, failure: via ? 'proxy' : 'dns', roundTrips}
+  let socket: Socket | undefined
+  const tried: string[] = []
+  for (const a of addresses) {
+    const r = await tcpConnect(a, hopPort, left(), signal)
+    roundTrips++
+    if (r.socket) {
+      socket = r.socket
+      break
+    }
+
+    tried.push(`${a}:${hopPort} (${r.attempt.error})`)
+  }
+
+  if (!socket)
+    return {error: `${hop}no TCP connection to ${tried.join(', ')}`, failure: via ? 'proxy' : 'tcp', roundTrips}
+  if (!via) return {roundTrips, socket, stream: socket}
+  let target = host
+  if (proxy.kind === 'socks5') {
+    const t = connectOrder(await resolveHost(host, left(), signal))
+    if (t.length === 0) {
+      socket.destroy()
+      return {error: `${host} did not resolve (socks5:// sends an address)`, failure: 'dns', roundTrips}
+    }
+
+    target = t[0]
+  }
+
+  const tunnel =
+    proxy.kind === 'http'
+      ? await httpConnect(socket, proxy, target, port, signal)
+      : await socks5Connect(socket, proxy, target, port, left(), signal)
+  roundTrips += tunnel.exchanges
+  if (!tunnel.ok || !tunnel.stream) {
+    socket.destroy()
+    return {error: `${hop}${tunnel.detail}`, failure: 'proxy', roundTrips}
+  }
+
+  return {roundTrips, socket, stream: tunnel.stream, tunnel: tunnel.detail}
 }

@@ -3,7 +3,7 @@
 // run by the one runner; progress goes through a callback so --json stays silent and tests can watch the steps.
 
 import {generateKeyPair, randomUUID} from 'node:crypto'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -20,7 +20,7 @@ import {challengeStep, envStep} from '../cloud/link-steps/cloud-api.js'
 import {dnsStep, proxyStep, tcpStep, tlsStep} from '../cloud/link-steps/network.js'
 import {agentStep, mqttStep, settingsStep} from '../cloud/link-steps/session.js'
 import type {AgentLinkView, LinkContext, LinkSettings, Sourced, Step, StepId, StepRecord} from '../cloud/link-types.js'
-import {parseProxy} from '../cloud/proxy-tunnel.js'
+import {parseProxySpec} from '../cloud/proxy.js'
 import {readTextFile} from '../config/read.js'
 import {EXIT, UserError} from '../base/errors.js'
 import {noAclk, readBuild} from './build-check.js'
@@ -149,20 +149,93 @@ const SYSTEM_BUNDLES = [
   '/etc/ssl/cert.pem',
 ]
 
-/** What the agent's ACLK trusts (OpenSSL's default paths): SSL_CERT_FILE of its environment, else the system bundle. */
-export function agentTrustOf(env: Record<string, string>): {agentTrust?: Sourced<string>} {
-  const file = env.SSL_CERT_FILE || SYSTEM_BUNDLES.find(f => existsSync(f))
-  if (!file) return {}
-  try {
-    return {
-      agentTrust: {
-        source: env.SSL_CERT_FILE ? `SSL_CERT_FILE=${file} (the agent's environment)` : `the system store ${file}`,
-        value: readFileSync(file, 'utf8'),
-      },
+/** The hashed directory OpenSSL reads by default (Debian/Ubuntu /usr/lib/ssl/certs → /etc/ssl/certs; RHEL). */
+const SYSTEM_DIRS = ['/etc/ssl/certs', '/etc/pki/tls/certs']
+
+/** Bounds of one hashed directory read: `<hash>.<n>` files only, each at most 64 KiB, 2000 files, 8 MiB in all. */
+export const CERT_DIR_LIMITS = {fileBytes: 64 * 1024, files: 2000, totalBytes: 8 * 1024 * 1024}
+
+const pemBlocks = (text: string) => text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
+const pemKey = (block: string) => block.replace(/\s+/g, '')
+
+/**
+ * The certificates of OpenSSL hashed directories (SSL_CERT_DIR is a `:`-separated list): the `<subject hash>.<n>`
+ * names it looks up, links followed (Debian's /etc/ssl/certs is all links) but only regular files read, size-capped.
+ */
+export function readCertDirs(dirs: string[]): {pems: string[]; files: number; skipped: number; capped: boolean} {
+  const out = {capped: false, files: 0, pems: [] as string[], skipped: 0}
+  let total = 0
+  for (const dir of dirs) {
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch {
+      continue
     }
-  } catch {
-    return {}
+
+    for (const name of names.sort()) {
+      if (!/^[0-9a-f]{8}\.\d+$/.test(name)) continue
+      if (out.files >= CERT_DIR_LIMITS.files || total >= CERT_DIR_LIMITS.totalBytes) {
+        out.capped = true
+        return out
+      }
+
+      const file = join(dir, name)
+      try {
+        const st = statSync(file)
+        if (!st.isFile() || st.size > CERT_DIR_LIMITS.fileBytes) {
+          out.skipped++
+          continue
+        }
+
+        const text = readFileSync(file, 'latin1')
+        out.files++
+        total += text.length
+        out.pems.push(...pemBlocks(text))
+      } catch {
+        out.skipped++
+      }
+    }
   }
+
+  return out
+}
+
+/**
+ * What the agent's ACLK trusts (OpenSSL's default verify paths, both as OpenSSL does): the file (SSL_CERT_FILE of its
+ * environment, else the system bundle) and the hashed directory (SSL_CERT_DIR, else the system one). `root`: where
+ * the system paths are looked up (tests).
+ */
+export function agentTrustOf(env: Record<string, string>, root = '/'): {agentTrust?: Sourced<string>} {
+  const sources: string[] = []
+  const values: string[] = []
+  const file = env.SSL_CERT_FILE || SYSTEM_BUNDLES.map(f => join(root, f)).find(f => existsSync(f))
+  if (file) {
+    try {
+      values.push(readFileSync(file, 'utf8'))
+      sources.push(env.SSL_CERT_FILE ? `SSL_CERT_FILE=${file} (the agent's environment)` : `the system store ${file}`)
+    } catch {}
+  }
+
+  const dirs = env.SSL_CERT_DIR
+    ? env.SSL_CERT_DIR.split(':').filter(Boolean)
+    : SYSTEM_DIRS.map(d => join(root, d))
+        .filter(d => existsSync(d))
+        .slice(0, 1)
+  const read = readCertDirs(dirs)
+  if (read.files > 0 || env.SSL_CERT_DIR) {
+    // a certificate both in the file and in the directory (Debian: every one) counts once
+    const seen = new Set(values.flatMap(v => pemBlocks(v).map(b => pemKey(b))))
+    const added = read.pems.filter(p => !seen.has(pemKey(p)) && seen.add(pemKey(p)))
+    values.push(added.join('\n'))
+    const limits = `${read.skipped > 0 ? `, ${read.skipped} skipped` : ''}${read.capped ? `, stopped at the cap of ${CERT_DIR_LIMITS.files} files / ${CERT_DIR_LIMITS.totalBytes / 1024 / 1024} MiB` : ''}`
+    sources.push(
+      `${env.SSL_CERT_DIR ? `SSL_CERT_DIR=${dirs.join(':')}` : `the system directory ${dirs.join(':')}`} (${read.pems.length} certificate${read.pems.length === 1 ? '' : 's'}${added.length < read.pems.length ? `, ${added.length} not in the file` : ''}${limits})`,
+    )
+  }
+
+  if (sources.length === 0) return {}
+  return {agentTrust: {source: sources.join(' + '), value: values.join('\n')}}
 }
 
 export async function nodeSettings(
@@ -218,7 +291,7 @@ export async function nodeSettings(
     : {source: cs.effectiveProxy.source, value: cs.effectiveProxy.value ?? 'none'}
   const proxyOthers: Array<Sourced<string>> = []
   const claimProxy = cs.claimConf?.get('global', 'proxy')
-  if (claimProxy) proxyOthers.push({source: 'claim.conf', value: parseProxy(claimProxy.value).display})
+  if (claimProxy) proxyOthers.push({source: 'claim.conf', value: parseProxySpec(claimProxy.value).display})
   const settings: LinkSettings = {
     claimId: {source: identity.claimId.source ?? 'none', value: identity.claimId.value},
     disabled:
@@ -232,7 +305,7 @@ export async function nodeSettings(
     machineGuid: identity.machineGuid,
     privateKeyPem,
     problems: [],
-    proxy: {source: proxyRaw.source, value: parseProxy(proxyRaw.value === 'env' ? 'none' : proxyRaw.value)},
+    proxy: {source: proxyRaw.source, value: parseProxySpec(proxyRaw.value === 'env' ? 'none' : proxyRaw.value)},
     proxyOthers,
     throwAway: false,
     url: options.url ? {source: '--url', value: options.url} : cs.url,
@@ -407,7 +480,7 @@ export async function linkEmulator(
       keyProblems: [],
       privateKeyPem: keys.privateKey,
       problems: [],
-      proxy: {source: options.proxy ? '--proxy' : 'default (emulator: direct)', value: parseProxy(options.proxy)},
+      proxy: {source: options.proxy ? '--proxy' : 'default (emulator: direct)', value: parseProxySpec(options.proxy)},
       proxyOthers: [],
       throwAway: true,
       url: options.url ? {source: '--url', value: options.url} : {source: 'emulator', value: emulator.url},

@@ -21,9 +21,11 @@ import {type CloudOptionState, describeCloudOptions} from '../agent/cloud-option
 import {CLONE_FIX} from '../cloud/errors.js'
 import {readTextFile} from '../config/read.js'
 import {type AgentTrustCheck, checkAgentTrust} from '../cloud/agent-trust.js'
+import {pemCertificates} from '../cloud/tls-probe.js'
 import {agentTrustOf} from './link.js'
 import {findInstallAgent, processStartedAt} from '../agent/agent-process.js'
 import {latestCloudProblem} from './agent-logs.js'
+import {parseProxySpec, proxyFromEnv, type ProxySpec, specOf} from '../cloud/proxy.js'
 
 export type VerdictState = 'cannot-link' | 'linked' | 'not-linked' | 'offline-ok'
 
@@ -110,10 +112,10 @@ export interface StatusReport {
   serviceEnv: ServiceEnvVar[]
   findings: Finding[]
   /**
-   * claimed but not online: the chain the cloud URL serves, checked with what the agent's ACLK trusts (SSL_CERT_FILE
-   * of its environment, else the system store); v2 with a pending claim: with what its claim trusts
-   * (cloud.d/trusted.pem, else cloud_fullchain.pem). Absent when not checked (linked, --offline, a proxy in the way,
-   * not claimed, or a verdict with another cause).
+   * claimed but not online: the chain the cloud URL serves (through the agent's proxy), checked with what the agent's
+   * ACLK trusts (SSL_CERT_FILE of its environment, else the system bundle, and SSL_CERT_DIR, else the system dir); v2
+   * with a pending claim: with what its claim trusts (cloud.d/trusted.pem, else cloud_fullchain.pem). Absent when not
+   * checked (linked, --offline, not claimed, or a verdict with another cause).
    */
   tlsTrust?: AgentTrustCheck & {
     step: 'aclk' | 'claim'
@@ -314,7 +316,7 @@ export async function getStatus(
     (v.code === 'notLinked' || v.code === 'tls' || (v.code === 'notClaimed' && report.claim.pending)) &&
     !report.mismatches.some(m => m.what === 'claimId')
   ) {
-    await checkTrust(report, settings, agentEnv, options.timeoutMs ?? 3000)
+    await checkTrust(report, settings, agentEnv, options.timeoutMs ?? 3000, options.systemRoot)
     report.verdict = decide(report, identity, build, install)
   }
 
@@ -344,23 +346,25 @@ export async function getStatus(
 
 /**
  * The agent does not say it is online: connect to the cloud URL and check its chain with what the agent trusts, so
- * that a CA only this tool (or the shell's SSL_CERT_FILE) trusts is named instead of a bare "offline". A proxy in the
- * agent's way is not walked here (netdata-cloud link does that).
+ * that a CA only this tool (or the shell's SSL_CERT_FILE) trusts is named instead of a bare "offline". It goes through
+ * the proxy the agent uses (the ACLK's, `env` expanded as its era does; for a v2 pending claim, claim.conf's or curl's
+ * environment rules), so a proxy that refuses is named as such.
  */
 async function checkTrust(
   r: StatusReport,
   settings: CloudSettings,
   env: Record<string, string>,
   timeoutMs: number,
+  root?: string,
 ): Promise<void> {
-  if (r.offline || r.running.online === true || settings.effectiveProxy.value) return
+  if (r.offline || r.running.online === true) return
   if (r.cloudConf.enabled.effective === 'off') return
   let step: 'aclk' | 'claim'
   let trust: undefined | {source: string; value: string}
   let url = r.cloudConf.url.value
   if (r.claim.claimed) {
     step = 'aclk'
-    trust = agentTrustOf(env).agentTrust
+    trust = agentTrustOf(env, root).agentTrust
   } else if (r.claim.pending) {
     // v2.11's own claim (libcurl) trusts only cloud.d/trusted.pem, else cloud_fullchain.pem, and ignores SSL_CERT_FILE
     step = 'claim'
@@ -377,12 +381,32 @@ async function checkTrust(
       break
     }
 
-    trust ??= agentTrustOf({}).agentTrust
+    trust ??= agentTrustOf({}, root).agentTrust
   } else return
 
   if (!trust || !url) return
+  const via = trustProxy(settings, env, step, url)
+  const version = r.agent.version ? parseVersion(r.agent.version) : null
+  // ACLK-NG refuses SOCKS5 before v2.10 ("SOCKS5 proxy is not supported by ACLK-NG yet", netdata-facts.md §5.8)
+  const noSocks =
+    step === 'aclk' &&
+    (via.value.kind === 'socks5' || via.value.kind === 'socks5h') &&
+    version !== null &&
+    compareVersions(version, [1, 33, 0]) >= 0 &&
+    compareVersions(version, [2, 10, 0]) < 0
   r.tlsTrust = {
-    ...(await checkAgentTrust(url, trust, timeoutMs)),
+    ...(noSocks
+      ? {
+          certificates: pemCertificates(trust.value).length,
+          detail: `not connected: this agent (v${version.join('.')}) does not use SOCKS5 proxies for its ACLK (ACLK-NG supports them from v2.10)`,
+          failure: 'proxy' as const,
+          proxy: {display: via.value.display, source: via.source},
+          selfSigned: false,
+          target: cloudTarget(url),
+          trust: trust.source,
+          trusted: null,
+        }
+      : await checkAgentTrust(url, trust, timeoutMs, via)),
     insecure: false,
     step,
   }
@@ -392,6 +416,15 @@ async function checkTrust(
       fix: time.fix,
       level: 'warn',
       message: `the agent will refuse this certificate: ${r.tlsTrust.target}: ${time.detail}`,
+    })
+  const {proxy} = r.tlsTrust
+  if (r.tlsTrust.failure === 'proxy' && proxy)
+    r.findings.push({
+      fix: noSocks
+        ? `use an http:// proxy (${proxy.source}), or upgrade the agent to v2.10 or later`
+        : `check the proxy (${proxy.source}): that it runs and allows CONNECT to ${r.tlsTrust.target}; netdata-cloud link walks it step by step`,
+      level: 'warn',
+      message: `the agent's ${step === 'aclk' ? 'ACLK' : 'claim'} goes through ${proxy.display}, which does not let it through: ${r.tlsTrust.detail}`,
     })
   if (r.tlsTrust.trusted !== false) return
   // v2's insecure = yes waives only a self-signed leaf (error 18) for its claim
@@ -405,6 +438,35 @@ async function checkTrust(
     level: 'warn',
     message: `the agent will not trust this chain: ${r.tlsTrust.target} serves ${r.tlsTrust.detail}, and its ${step === 'aclk' ? 'ACLK' : 'claim'} verifies with ${trust.source} (${r.tlsTrust.certificates} CA certificate${r.tlsTrust.certificates === 1 ? '' : 's'}), which holds none of its issuers${insecure ? ' (insecure = yes accepts it: the leaf is self-signed)' : ''}`,
   })
+}
+
+function cloudTarget(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.hostname.replace(/^\[|\]$/g, '')}:${u.port || 443}`
+  } catch {
+    return url
+  }
+}
+
+/** The proxy the agent's ACLK (or its v2 claim, with curl's rules for `env`) goes through; invalid ones it ignores. */
+function trustProxy(
+  settings: CloudSettings,
+  env: Record<string, string>,
+  step: 'aclk' | 'claim',
+  url: string,
+): {source: string; value: ProxySpec} {
+  if (step === 'aclk')
+    return {source: settings.effectiveProxy.source, value: parseProxySpec(settings.effectiveProxy.value ?? 'none')}
+  const set = settings.claimConf?.get('global', 'proxy')
+  const source = set ? `claim.conf:${set.line}` : 'claim.conf (default env)'
+  if (set && set.value.trim() !== 'env') return {source, value: parseProxySpec(set.value)}
+  try {
+    const p = proxyFromEnv(env, url)
+    return {source: p.source, value: specOf(p)}
+  } catch {
+    return {source: 'env (a value curl would refuse)', value: parseProxySpec('none')}
+  }
 }
 
 function agentClaimId(view: AgentView): null | string | undefined {
@@ -799,6 +861,18 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       state: 'not-linked',
     }
   }
+
+  const refused =
+    r.tlsTrust?.failure === 'proxy' && r.tlsTrust.step === 'aclk'
+      ? r.findings.find(f => f.message.startsWith("the agent's ACLK goes through"))
+      : undefined
+  if (refused)
+    return {
+      code: 'proxy',
+      fix: refused.fix,
+      message: `claimed and enabled, but not connected: ${refused.message}`,
+      state: 'not-linked',
+    }
 
   if (distrust && r.tlsTrust?.step === 'aclk')
     return {

@@ -1,6 +1,11 @@
 // What every agent-tier file shares: an emulator + a real agent per test, and the CLI pointed at that agent.
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {type Emulator, startEmulator} from '../../src/emulator/index.js'
 import {type CliRun, runCliAsync} from '../helpers/cli.js'
+import {hashedDir} from '../helpers/trust-node.js'
 import {type RealAgent, startRealAgent, tierPrefix} from './real-agent.js'
 
 export const PREFIX = tierPrefix()
@@ -17,11 +22,21 @@ export interface Rig {
   emulatorLog: string[]
 }
 
+/** a self-signed CA that signed nothing the emulator serves */
+function unrelatedCa(dir: string): string {
+  const out = join(dir, 'unrelated-ca.pem')
+  const key = join(dir, 'unrelated-ca.key')
+  const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1']
+  execFileSync('openssl', [...args, '-subj', '/CN=unrelated test CA', '-keyout', key, '-out', out], {stdio: 'ignore'})
+  return readFileSync(out, 'utf8')
+}
+
 export async function withRig<T>(
   fn: (rig: Rig) => Promise<T>,
-  options: {faults?: string[]; agentCa?: 'emulator' | 'none'; extraConf?: string} = {},
+  options: {faults?: string[]; agentCa?: 'dir' | 'dir-other' | 'emulator' | 'none'; extraConf?: string} = {},
 ): Promise<T> {
   const emulatorLog: string[] = []
+  const tmp = mkdtempSync('/tmp/nc-rig.')
   const emu = await startEmulator({
     faults: options.faults ?? [],
     log: line => emulatorLog.push(line),
@@ -29,8 +44,15 @@ export async function withRig<T>(
   })
   let agent: RealAgent | undefined
   try {
+    // 'dir': the CA only in an OpenSSL hashed directory named by SSL_CERT_DIR (no SSL_CERT_FILE); 'dir-other': that
+    // directory holds an unrelated CA only
+    const certDir =
+      options.agentCa === 'dir' || options.agentCa === 'dir-other'
+        ? hashedDir(join(tmp, 'certs'), [options.agentCa === 'dir' ? emu.caPem : unrelatedCa(tmp)])
+        : undefined
     agent = await startRealAgent(PREFIX, {
-      ...(options.agentCa === 'none' ? {} : {caPath: emu.caPath}),
+      ...(options.agentCa === 'none' || certDir ? {} : {caPath: emu.caPath}),
+      ...(certDir ? {env: {SSL_CERT_DIR: certDir}} : {}),
       extraConf: options.extraConf ?? '',
     })
     const a = agent
@@ -75,5 +97,6 @@ export async function withRig<T>(
   } finally {
     await agent?.stop()
     await emu.close()
+    rmSync(tmp, {force: true, recursive: true})
   }
 }

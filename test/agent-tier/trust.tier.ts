@@ -7,9 +7,15 @@ import {describe, test} from 'node:test'
 
 import {EXIT} from '../../src/base/errors.js'
 import {binariesOf} from './real-agent.js'
-import {PREFIX, withRig} from './shared.js'
+import {PREFIX, type Rig, withRig} from './shared.js'
 
 const BIN = binariesOf(PREFIX)
+
+/** link --ca (the emulator's CA): its tls step, where the agent's own trust is checked too */
+async function linkCaTls(rig: Rig): Promise<{status: string; detail: string} | undefined> {
+  const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
+  return l.json?.result?.steps?.find((s: {id: string}) => s.id === 'tls')
+}
 
 describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
   test('agent without SSL_CERT_FILE: claim --ca claims, the link fails on TLS, link --ca says the agent will not trust the chain', async () => {
@@ -43,9 +49,37 @@ describe(`trust on the real agent ${BIN.version} (${PREFIX})`, () => {
       const c = await rig.claim()
       assert.equal(c.code, 0, c.stdout)
       await rig.agent.waitFor(v => v.online, 'online')
-      const l = await rig.cli(['link', '--ca', rig.emu.caPath, '--json'])
-      const tls = l.json?.result?.steps?.find((s: {id: string}) => s.id === 'tls')
+      const tls = await linkCaTls(rig)
       assert.equal(tls?.status, 'PASS', JSON.stringify(tls))
     })
+  })
+  test('agent with only SSL_CERT_DIR (the CA as <hash>.0, no SSL_CERT_FILE): it links, and link --ca sees the agent trusts the chain', async () => {
+    await withRig(
+      async rig => {
+        const c = await rig.claim()
+        assert.equal(c.code, 0, c.stdout)
+        // the agent's OpenSSL reads the hashed directory: it verifies the emulator's chain and comes online
+        await rig.agent.waitFor(v => v.online, 'online')
+        const tls = await linkCaTls(rig)
+        // without SSL_CERT_DIR read, this is WARN "the agent will not trust this chain" (the system store lacks it)
+        assert.equal(tls?.status, 'PASS', JSON.stringify(tls))
+      },
+      {agentCa: 'dir'},
+    )
+  })
+  test('agent with SSL_CERT_DIR holding only an unrelated CA: status reads the dir from its environment and says tls (23)', async () => {
+    await withRig(
+      async rig => {
+        const c = await rig.claim()
+        assert.equal(c.code, 0, `claim: ${c.stdout}${c.stderr}`)
+        await rig.agent.waitFor(v => v.claimed, 'claimed')
+        const s = await rig.cli(['status', '--json'])
+        const t = s.json?.result?.tlsTrust
+        assert.equal(s.code, EXIT.tls, `${s.json?.result?.verdict?.message}`)
+        assert.equal(t?.trusted, false, JSON.stringify(t))
+        assert.match(t?.trust ?? '', /\+ SSL_CERT_DIR=\/tmp\/nc-rig\.\w+\/certs \(1 certificate\)$/)
+      },
+      {agentCa: 'dir-other'},
+    )
   })
 })

@@ -12,26 +12,14 @@ import {discoverInstall} from '../../src/agent/install.js'
 import {getStatus, statusExitCode} from '../../src/services/status.js'
 import {renderStatus} from '../../src/ui/status.js'
 import {CLAIM_ID, claimNode, fakeNode} from '../helpers/fake-node.js'
+import {agentApi as fakeAgentApi} from '../helpers/trust-node.js'
 
 const servers: Server[] = []
 after(() => {
   for (const s of servers) s.close()
 })
 
-async function agentApi(info: Record<string, unknown>, aclk: Record<string, unknown>): Promise<string> {
-  const server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json')
-    if (req.url === '/api/v1/info') res.end(JSON.stringify(info))
-    else if (req.url === '/api/v1/aclk') res.end(JSON.stringify(aclk))
-    else {
-      res.statusCode = 404
-      res.end('{}')
-    }
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  servers.push(server)
-  return `http://127.0.0.1:${(server.address() as {port: number}).port}`
-}
+const agentApi = (info: Record<string, unknown>, aclk: Record<string, unknown>) => fakeAgentApi(servers, info, aclk)
 
 const OTHER = '99999999-8888-4777-8666-555555555555'
 const GUID = '0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5'

@@ -4,10 +4,8 @@
 
 import type {TLSSocket} from 'node:tls'
 
-import {connectOrder, resolveHost} from '../dns.js'
 import type {LinkContext, OpenConnection} from '../link-types.js'
-import {httpConnect, socks5Connect} from '../proxy-tunnel.js'
-import {tcpConnect} from '../tcp.js'
+import {dialThrough} from '../proxy-tunnel.js'
 import {compareVersions} from '../../base/version.js'
 import {tlsHandshake} from '../tls-probe.js'
 
@@ -39,46 +37,10 @@ export async function dialTls(
   port: number,
   signal: AbortSignal,
 ): Promise<{conn?: OpenConnection; error?: string}> {
-  const proxy = ctx.settings.proxy.value
-  const viaProxy = proxy.kind === 'http' || proxy.kind === 'socks5' || proxy.kind === 'socks5h'
-  const hopHost = viaProxy ? (proxy.host ?? '') : host
-  const hopPort = viaProxy ? (proxy.port ?? 0) : port
-  const answer = await resolveHost(hopHost, ctx.timeoutMs, signal)
-  const addresses = connectOrder(answer)
-  if (addresses.length === 0) return {error: `cannot resolve ${hopHost}`}
-  let socket
-  for (const a of addresses) {
-    const r = await tcpConnect(a, hopPort, ctx.timeoutMs, signal)
-    ctx.roundTrips++
-    if (r.socket) {
-      socket = r.socket
-      break
-    }
-  }
-
-  if (!socket) return {error: `cannot connect to ${hopHost}:${hopPort}`}
-  let stream: import('node:stream').Duplex = socket
-  if (viaProxy) {
-    let target = host
-    if (proxy.kind === 'socks5') {
-      const t = connectOrder(await resolveHost(host, ctx.timeoutMs, signal))
-      if (t.length === 0) return {error: `cannot resolve ${host}`}
-      target = t[0]
-    }
-
-    const tunnel =
-      proxy.kind === 'http'
-        ? await httpConnect(socket, proxy, target, port, signal)
-        : await socks5Connect(socket, proxy, target, port, ctx.timeoutMs, signal)
-    ctx.roundTrips += tunnel.exchanges
-    if (!tunnel.ok || !tunnel.stream) {
-      socket.destroy()
-      return {error: tunnel.detail}
-    }
-
-    stream = tunnel.stream
-  }
-
+  const dialed = await dialThrough(ctx.settings.proxy.value, host, port, () => ctx.timeoutMs, signal)
+  ctx.roundTrips += dialed.roundTrips
+  if (!dialed.stream) return {error: dialed.error}
+  const {socket, stream} = dialed
   const tls = await tlsHandshake(stream, host, {
     // as the tls step: v1 agents do not check the host name
     checkHostName: compareVersions(ctx.settings.version.value ?? [2, 11, 0], [2, 0, 0]) >= 0,
@@ -90,6 +52,7 @@ export async function dialTls(
   ctx.roundTrips += tls.protocol === 'TLSv1.3' ? 1 : 2
   if (!tls.ok || !tls.socket) {
     tls.socket?.destroy()
+    socket?.destroy()
     return {error: `TLS to ${host}:${port}: ${tls.verifyError ?? tls.error}`}
   }
 
