@@ -433,7 +433,7 @@ async function checkTrust(
   r.findings.push({
     fix:
       step === 'aclk'
-        ? 'give the agent the CA: SSL_CERT_FILE=<ca.pem> in its service environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…), then restart it'
+        ? 'give the agent the CA: SSL_CERT_FILE=<ca.pem> in its service environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…), or the CA as DIR/<hash>.0 with SSL_CERT_DIR=DIR (openssl rehash DIR), then restart it'
         : `put the CA in ${join(settings.paths.cloudDir, 'trusted.pem')} (netdata-cloud claim --ca FILE does), then netdatacli reload-claiming-state`,
     level: 'warn',
     message: `the agent will not trust this chain: ${r.tlsTrust.target} serves ${r.tlsTrust.detail}, and its ${step === 'aclk' ? 'ACLK' : 'claim'} verifies with ${trust.source} (${r.tlsTrust.certificates} CA certificate${r.tlsTrust.certificates === 1 ? '' : 's'}), which holds none of its issuers${insecure ? ' (insecure = yes accepts it: the leaf is self-signed)' : ''}`,

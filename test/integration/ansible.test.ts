@@ -100,7 +100,10 @@ test('the role claims, is idempotent, shows --check --diff without writing, and 
   const check = await playbook(unclaimed, ['--check', '--diff'])
   assert.equal(check.failed, 0, check.output)
   assert.equal(check.changed, 2, check.output)
-  assert.match(check.output, /"msg": "would-remove \S*\/cloud\.d\/claimed_id"/)
+  assert.match(
+    check.output,
+    /"msg": "would-remove \S*\/cloud\.d\/claimed_id, would-remove \S*\/cloud\.d\/netdata-cloud-claim\.json"/,
+  )
   assert.match(check.output, /-\\tenabled = yes\\n\+\\tenabled = no/)
   assert.deepEqual([...snapshot(lib), ...snapshot(etc)], files, 'nothing written under --check')
 

@@ -235,7 +235,7 @@ export const tlsStep: Step = {
       if (!chainVerifiesWith(t.socket!, trusted))
         return {
           detail: `${base}; but the agent will not trust this chain: its ACLK verifies with ${agentTrust.source} (${trusted.length} CA certificate${trusted.length === 1 ? '' : 's'}), which does not hold the CA that --ca added`,
-          fix: 'give the agent the CA: SSL_CERT_FILE=<ca.pem> in its service environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…), then restart it',
+          fix: 'give the agent the CA: SSL_CERT_FILE=<ca.pem> in its service environment (systemctl edit netdata: Environment=SSL_CERT_FILE=…), or the CA as DIR/<hash>.0 with SSL_CERT_DIR=DIR (openssl rehash DIR), then restart it',
           status: 'WARN',
         }
     }
