@@ -3,9 +3,12 @@
 
 import {createPrivateKey, createPublicKey} from 'node:crypto'
 import {lstatSync} from 'node:fs'
+import {hostname as osHostname} from 'node:os'
 
 import {groupName, userName} from './accounts.js'
+import type {AgentView} from './api.js'
 import type {CloudPaths} from './cloud-paths.js'
+import type {Install} from './install.js'
 import type {ConfigDocument} from '../config/document.js'
 import {readTextFile} from '../config/read.js'
 
@@ -148,4 +151,23 @@ export function readIdentity(
     privateKey,
     publicKey,
   }
+}
+
+/**
+ * The name the agent knows itself by (what Cloud should be told; netdata-claim.sh run by hand sends bash's $HOSTNAME
+ * instead): the running agent's own hostname, else netdata.conf [global] hostname, else the host's name (the agent's
+ * default). With `ownGuid`, the running agent's name counts only when it is this install's agent (the same GUID).
+ */
+export function agentHostname(
+  install: Pick<Install, 'agentUrl' | 'netdataConf'>,
+  view: AgentView | null,
+  ownGuid?: null | string,
+): {value: string; source: string} {
+  const own =
+    ownGuid === undefined || (ownGuid !== null && view?.info?.machineGuid?.toLowerCase() === ownGuid.toLowerCase())
+  if (view?.reachable && own && view.info?.hostname)
+    return {source: `the running agent (${install.agentUrl})`, value: view.info.hostname}
+  const conf = install.netdataConf?.get('global', 'hostname')
+  if (conf?.value) return {source: `netdata.conf:${conf.line} [global] hostname`, value: conf.value}
+  return {source: "the host's name (the agent's default)", value: osHostname()}
 }

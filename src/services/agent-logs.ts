@@ -58,6 +58,9 @@ export interface LogsOptions {
 }
 
 const MAX_LINE = 64 * 1024
+/** how the agent's journal is read (its messages under the netdata tag, one line each with an ISO time) */
+const JOURNAL_ARGS = ['-t', 'netdata', '-o', 'short-iso', '--no-pager']
+const JOURNAL_COMMAND = `journalctl ${JOURNAL_ARGS.join(' ')}`
 /** the words that make a line ACLK/claim related, as the agent writes them (plus every line the table explains) */
 const MARKERS = ['ACLK', 'CLAIM', 'Cloud', 'cloud', 'claim', 'MQTT', 'SSL: certificate', 'Cert Chain verify']
 
@@ -170,8 +173,7 @@ export function findLogSource(install: Install): LogSource {
     if (!s) continue
     const value = s.value.trim()
     const why = `netdata.conf:${s.line} [logs] ${key}`
-    if (value === 'journal' || value === 'system')
-      return {kind: 'journal', path: 'journalctl -t netdata -o short-iso --no-pager', why}
+    if (value === 'journal' || value === 'system') return {kind: 'journal', path: JOURNAL_COMMAND, why}
     if (value === 'none' || value === 'off' || value === 'syslog' || value === 'stderr' || value === 'stdout')
       throw new UserError('badInput', `${why} = ${value}: the agent writes no log file netdata-cloud can read`, {
         fix:
@@ -189,7 +191,7 @@ export function findLogSource(install: Install): LogSource {
   if (existsSync('/usr/bin/journalctl') || existsSync('/bin/journalctl'))
     return {
       kind: 'journal',
-      path: 'journalctl -t netdata -o short-iso --no-pager',
+      path: JOURNAL_COMMAND,
       why: `neither ${daemon} nor ${error} exists: reading the journal (where v2 logs under systemd)`,
     }
   throw new UserError('badInput', `no agent log found: neither ${daemon} nor ${error} exists, and no journalctl`, {
@@ -200,7 +202,7 @@ export function findLogSource(install: Install): LogSource {
 function openSource(source: LogSource, options: LogsOptions, follow: boolean): {stream: Readable; stop: () => void} {
   if (source.kind === 'stdin') return {stop() {}, stream: process.stdin}
   if (source.kind === 'journal') {
-    const args = ['-t', 'netdata', '-o', 'short-iso', '--no-pager']
+    const args = [...JOURNAL_ARGS]
     if (options.since)
       args.push('--since', parseSince(options.since, options.now).toISOString().replace('T', ' ').slice(0, 19))
     if (follow) args.push('-f')
@@ -361,7 +363,7 @@ export async function latestCloudProblem(
 
   let text: null | string = null
   if (source.kind === 'journal') {
-    const r = await runBinary('journalctl', ['-t', 'netdata', '-o', 'short-iso', '--no-pager', '-n', '2000'], {
+    const r = await runBinary('journalctl', [...JOURNAL_ARGS, '-n', '2000'], {
       timeoutMs: options.timeoutMs,
     })
     text = r.exitCode === 0 ? r.stdout : null

@@ -10,7 +10,7 @@ import {type AgentView, readAgentView} from '../agent/api.js'
 import {readClaimRecord} from '../agent/claim-record.js'
 import {type CloudSettings, readCloudSettings} from '../agent/cloud-settings.js'
 import {redactUrl} from '../base/secrets.js'
-import {type FileState, type Identity, readIdentity} from '../agent/identity.js'
+import {agentHostname, type FileState, type Identity, readIdentity} from '../agent/identity.js'
 import {type Install, requireInstall} from '../agent/install.js'
 import {maskValue, readServiceEnvironment, type ServiceEnvVar, whereSet} from '../agent/service-env.js'
 import {compareVersions, parseVersion, type Version} from '../base/version.js'
@@ -627,26 +627,17 @@ export function causeOfAgentReason(
   return undefined
 }
 
-/** The name the agent knows itself by: the running agent's, else netdata.conf [global] hostname, else the host's. */
-function agentHostnameOf(install: Install, running: AgentView): ClaimSent['agentHostname'] {
-  if (running.reachable && running.info?.hostname)
-    return {source: `the running agent (${install.agentUrl})`, value: running.info.hostname}
-  const conf = install.netdataConf?.get('global', 'hostname')
-  if (conf?.value) return {source: `netdata.conf:${conf.line} [global] hostname`, value: conf.value}
-  return {source: "the host's name (the agent's default)", value: osHostname()}
-}
-
 function claimSent(install: Install, cloudDir: string, identity: Identity, running: AgentView, v2: boolean): ClaimSent {
   const read = readClaimRecord(cloudDir, agentFileOwners(install.runAsUser), identity.claimId.value)
-  const agentHostname = agentHostnameOf(install, running)
-  const base = {agentHostname, record: read.path, ...(read.problem ? {problem: read.problem} : {})}
+  const agentName = agentHostname(install, running)
+  const base = {agentHostname: agentName, record: read.path, ...(read.problem ? {problem: read.problem} : {})}
   if (read.record) {
     const {at, hostname, machineGuid, method} = read.record
     return {...base, at, hostname, machineGuid, method, source: 'record'}
   }
 
   // a v2 agent claims itself from claim.conf, with its own name and GUID
-  if (v2) return {...base, hostname: agentHostname.value, machineGuid: identity.machineGuid, source: 'agent'}
+  if (v2) return {...base, hostname: agentName.value, machineGuid: identity.machineGuid, source: 'agent'}
   return {...base, hostname: null, machineGuid: null, source: 'not recorded'}
 }
 
@@ -882,11 +873,12 @@ function decide(r: StatusReport, identity: Identity, build: Buildinfo | null, in
       state: 'not-linked',
     }
   const time = r.tlsTrust?.step === 'aclk' ? r.tlsTrust.certificateTime : undefined
-  if (time)
+  const expired = time && r.findings.find(f => f.message.startsWith('the agent will refuse this certificate'))
+  if (time && expired)
     return {
       code: time.code,
-      fix: time.fix,
-      message: `claimed and enabled, but not connected: the agent will refuse this certificate: ${r.tlsTrust!.target}: ${time.detail}`,
+      fix: expired.fix,
+      message: `claimed and enabled, but not connected: ${expired.message}`,
       state: 'not-linked',
     }
 

@@ -3,14 +3,13 @@
 
 import {randomUUID} from 'node:crypto'
 import {closeSync, constants, existsSync, fchownSync, fstatSync, openSync, readdirSync, unlinkSync} from 'node:fs'
-import {hostname as osHostname} from 'node:os'
 import {join} from 'node:path'
 
 import {claimRecordPath, claimRecordText} from '../../agent/claim-record.js'
 import {readAgentView} from '../../agent/api.js'
 import type {CloudPaths} from '../../agent/cloud-paths.js'
 import type {EraRules} from '../../agent/era.js'
-import type {Identity} from '../../agent/identity.js'
+import {agentHostname, type Identity} from '../../agent/identity.js'
 import {ensureKeyPair} from '../../agent/keypair.js'
 import {errnoCode} from '../../base/errors.js'
 import type {FileChange} from '../../base/result.js'
@@ -60,17 +59,12 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
   let claimId = input.id ?? randomUUID()
   const machineGuid = identity.machineGuid ?? randomUUID()
   const dirOptions = {mode: MODES.cloudDir, owner}
+  const recordPath = claimRecordPath(paths.cloudDir)
   // every file this claim writes, checked before the first change and the request (issue 13: a read-only or full
   // cloud.d got the machine GUID written first; a planted claimed_id link was found only after Cloud said yes)
   if (!options.dryRun) {
     if (!identity.machineGuid) checkWritable(paths.machineGuid, {createDir: {mode: 0o755, owner}})
-    for (const f of [
-      paths.privateKey,
-      paths.publicKey,
-      paths.claimedId,
-      paths.cloudConf,
-      claimRecordPath(paths.cloudDir),
-    ])
+    for (const f of [paths.privateKey, paths.publicKey, paths.claimedId, paths.cloudConf, recordPath])
       checkWritable(f, {createDir: dirOptions})
   }
 
@@ -98,7 +92,9 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
     dryRun: options.dryRun,
   })
   for (const f of keys.written) files.push(change(f, options.dryRun, keys.action === 'generated' || !existsSync(f)))
-  const hostname = input.hostname ?? (await agentHostname(install, identity.machineGuid))
+  const hostname =
+    input.hostname ??
+    agentHostname(install, await readAgentView(install.agentUrl, 2000).catch(() => null), identity.machineGuid).value
   const body = {
     node: {hostname, id: claimId},
     token: input.token,
@@ -152,7 +148,7 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
         ...change(paths.cloudConf, true, cc.created),
         diff: await unifiedDiff(paths.cloudConf, cc.before, cc.after),
       },
-      change(claimRecordPath(paths.cloudDir), true, !existsSync(claimRecordPath(paths.cloudDir))),
+      change(recordPath, true, !existsSync(recordPath)),
     )
     return {
       ...base,
@@ -201,7 +197,7 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
   files.push({...change(paths.cloudConf, false, cc.created), ...(cc.changed ? {} : {action: 'unchanged'})})
   // what Cloud was told, for status to compare with the agent's identity later (nothing on the node keeps it)
   const record = writeFileAtomically(
-    claimRecordPath(paths.cloudDir),
+    recordPath,
     claimRecordText({
       at: new Date().toISOString(),
       by: `netdata-cloud ${options.toolVersion ?? ''}`.trim(),
@@ -213,7 +209,7 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
     }),
     {createDir: dirOptions, mode: CLAIMED_ID_MODE, owner, what: 'claim record'},
   )
-  files.push(change(claimRecordPath(paths.cloudDir), false, record.created))
+  files.push(change(recordPath, false, record.created))
   if (!agent.v2) removeSplitToken(paths.cloudDir)
   if (owner) for (const message of fixOwnership(paths.cloudDir, owner)) warnings.push({message})
   for (const f of files) Object.assign(f, describeFile(f.path))
@@ -232,20 +228,6 @@ export async function claimNatively(options: ClaimOptions, claim: NativeClaim): 
     ...(retried.length > 0 ? {retried} : {}),
   }
 }
-
-/**
- * The name the agent knows itself by, which is what Cloud should be told (netdata-claim.sh run by hand sends bash's
- * $HOSTNAME instead): the running agent's own hostname when it is this install's agent (same machine GUID), else
- * netdata.conf [global] hostname, else the host's name (the agent's default).
- */
-async function agentHostname(install: NativeClaimInstall, machineGuid: null | string): Promise<string> {
-  const view = await readAgentView(install.agentUrl, 2000).catch(() => null)
-  const own = view?.reachable && machineGuid && view.info?.machineGuid?.toLowerCase() === machineGuid.toLowerCase()
-  if (own && view.info?.hostname) return view.info.hostname
-  return install.netdataConf?.get('global', 'hostname')?.value || osHostname()
-}
-
-type NativeClaimInstall = ClaimOptions['install']
 
 /** The v1 script deletes cloud.d/token after a successful claim. */
 function removeSplitToken(cloudDir: string): void {
